@@ -1,0 +1,1 @@
+"""The advisory store: OSV parsing, SQLite storage and import."""

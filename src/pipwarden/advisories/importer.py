@@ -1,0 +1,412 @@
+"""Build the advisory store from an OSV export and a popular-package list.
+
+The store is built into a temporary file next to the real one and renamed into place only
+when complete, so a failed import never leaves a broken store. Archives are untrusted: entry
+names, sizes and counts are checked before anything is read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from pipwarden import net
+from pipwarden.advisories.osv import RecordError, parse_record
+from pipwarden.advisories.store import SCHEMA_VERSION, create_schema, write_meta
+from pipwarden.errors import StoreError
+
+# Default sources (neither is a package index). Overridden with --osv / --popular.
+DEFAULT_OSV_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
+DEFAULT_POPULAR_URL = (
+    "https://hugovk.github.io/top-pypi-packages/top-pypi-packages-30-days.min.json"
+)
+
+MAX_ENTRIES = 500_000
+MAX_ENTRY_BYTES = 32 * 1024 * 1024
+MAX_TOTAL_BYTES = 4 * 1024 * 1024 * 1024
+MAX_RATIO = 1000  # uncompressed / compressed for one entry
+MAX_POPULAR_BYTES = 256 * 1024 * 1024
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    unchanged: bool = False
+    advisories: int = 0
+    malformed: int = 0
+    malformed_examples: list[str] = field(default_factory=list)
+    popular: int = 0
+    kept: list[str] = field(default_factory=list)  # parts carried over from the old store
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        if self.unchanged:
+            return f"advisory store is up to date ({self.path}); nothing changed in the sources"
+        parts = [f"imported {self.advisories} advisories"]
+        if self.malformed:
+            parts.append(f"skipped {self.malformed} malformed records")
+        parts.append(f"{self.popular} popular names")
+        text = ", ".join(parts) + f" into {self.path} in {self.seconds:.2f}s"
+        if self.kept:
+            text += f" (kept {' and '.join(self.kept)} from the previous store)"
+        for example in self.malformed_examples:
+            text += f"\n  skipped: {example}"
+        return text
+
+
+def _is_url(src: str) -> bool:
+    return src.startswith(("http://", "https://"))
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sha256_dir(path: Path) -> str:
+    digest = hashlib.sha256()
+    for child in sorted(path.rglob("*")):
+        if child.is_file() and child.suffix in {".json", ".yaml", ".yml"}:
+            digest.update(str(child.relative_to(path)).encode())
+            digest.update(_sha256_file(child).encode())
+    return digest.hexdigest()
+
+
+def _progress_callback(label: str) -> tuple[Callable[[int, int | None], None], Callable[[], None]]:
+    """A rich progress bar on stderr when it is a terminal, else a no-op."""
+    if not sys.stderr.isatty():
+        return (lambda done, total: None), (lambda: None)
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    progress = Progress(
+        TextColumn(label),
+        BarColumn(),
+        DownloadColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = progress.add_task(label, total=None)
+    progress.start()
+
+    def update(done: int, total: int | None) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return update, progress.stop
+
+
+def fetch(src: str, workdir: Path, label: str) -> Path:
+    """A local path for ``src``: the path itself, or a download into ``workdir``."""
+    if not _is_url(src):
+        path = Path(src).expanduser()
+        if not path.exists():
+            raise StoreError("no such file or directory", location=src)
+        return path
+    name = PurePosixPath(src.split("?")[0]).name or "download"
+    target = workdir / name
+    sys.stderr.write(f"downloading {label} from {src}\n")
+    update, stop = _progress_callback(f"downloading {label}")
+    try:
+        with target.open("wb") as handle:
+            net.download(src, handle, progress=update)
+    finally:
+        stop()
+    return target
+
+
+# --- OSV records ---------------------------------------------------------------------------
+
+
+def _check_member(info: zipfile.ZipInfo, total: int, where: str) -> int:
+    name = info.filename
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":"):
+        raise StoreError(f"unsafe entry name {name!r} (path traversal)", location=where)
+    if info.file_size > MAX_ENTRY_BYTES:
+        raise StoreError(
+            f"entry {name!r} is {info.file_size} bytes uncompressed (limit {MAX_ENTRY_BYTES})",
+            location=where,
+        )
+    if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_RATIO:
+        raise StoreError(f"entry {name!r} has an absurd compression ratio", location=where)
+    total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise StoreError("archive is too large uncompressed", location=where)
+    return total
+
+
+def _yaml_load(text: str) -> Any:
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - pyyaml is a dependency
+        raise StoreError("reading YAML records needs PyYAML") from None
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    # OSV's own importer reads dates as strings: drop the timestamp resolver.
+    _Loader.yaml_implicit_resolvers = {
+        key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def _decode(name: str, data: bytes) -> Any:
+    text = data.decode("utf-8")
+    if name.endswith((".yaml", ".yml")):
+        return _yaml_load(text)
+    return json.loads(text)
+
+
+def iter_osv_documents(path: Path) -> Iterator[tuple[str, bytes]]:
+    """(entry name, raw bytes) for each record in a zip or a directory."""
+    if path.is_dir():
+        files = [
+            p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix in {".json", ".yaml", ".yml"}
+        ]
+        if not files:
+            raise StoreError("no OSV .json or .yaml records in this directory", location=str(path))
+        for file in files:
+            if file.is_symlink():
+                continue
+            if file.stat().st_size > MAX_ENTRY_BYTES:
+                raise StoreError("record file is too large", location=str(file))
+            yield str(file.relative_to(path)), file.read_bytes()
+        return
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise StoreError("not a zip archive, or truncated/corrupt", location=str(path)) from None
+    except OSError as exc:
+        raise StoreError(f"cannot read: {exc.strerror}", location=str(path)) from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise StoreError(f"archive has {len(infos)} entries (limit {MAX_ENTRIES})", location=str(path))
+        total = 0
+        for info in infos:
+            total = _check_member(info, total, str(path))
+        for info in infos:
+            if info.is_dir() or not info.filename.endswith((".json", ".yaml", ".yml")):
+                continue
+            try:
+                data = archive.read(info)
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+                raise StoreError(
+                    f"archive is corrupt at {info.filename!r}: {exc}", location=str(path)
+                ) from None
+            yield info.filename, data
+
+
+# --- popular list ---------------------------------------------------------------------------
+
+
+def load_popular(path: Path) -> list[tuple[str, int]]:
+    """(canonical name, downloads) most downloaded first, from the top-pypi-packages format.
+
+    Also accepted: a JSON list of names, or of {"project"/"name", "download_count"/"downloads"}.
+    """
+    if path.is_dir():
+        raise StoreError("the popular list must be a JSON file, not a directory", location=str(path))
+    if path.stat().st_size > MAX_POPULAR_BYTES:
+        raise StoreError("popular list is too large", location=str(path))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise StoreError(f"popular list is not valid JSON: {exc}", location=str(path)) from None
+    rows = data.get("rows") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise StoreError("popular list has no 'rows' list", location=str(path))
+    out: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        if isinstance(row, str):
+            name, downloads = row, 0
+        elif isinstance(row, dict):
+            name = row.get("project", row.get("name"))
+            downloads = row.get("download_count", row.get("downloads", 0))
+        else:
+            raise StoreError(f"rows[{index}] is not an object", location=str(path))
+        if not isinstance(name, str) or not isinstance(downloads, int):
+            raise StoreError(f"rows[{index}] needs a project name and a download count", location=str(path))
+        key = canonicalize_name(name)
+        out.setdefault(key, downloads)
+    return sorted(out.items(), key=lambda item: -item[1])
+
+
+# --- the build --------------------------------------------------------------------------------
+
+
+def _old_meta(target: Path) -> dict[str, str]:
+    if not target.is_file():
+        return {}
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as conn:
+            return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.DatabaseError:
+        return {}
+
+
+def _import_osv(conn: sqlite3.Connection, path: Path, result: ImportResult) -> None:
+    adv_rows: list[tuple[object, ...]] = []
+    aff_rows: list[tuple[str, str, str, str]] = []
+    seen: set[str] = set()
+    documents = 0
+    for name, data in iter_osv_documents(path):
+        documents += 1
+        try:
+            doc = _decode(name, data)
+            advisory, affected = parse_record(doc)
+        except (RecordError, ValueError, UnicodeDecodeError) as exc:
+            result.malformed += 1
+            if len(result.malformed_examples) < 5:
+                result.malformed_examples.append(f"{name}: {exc}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - e.g. a YAML error: skip and count
+            result.malformed += 1
+            if len(result.malformed_examples) < 5:
+                result.malformed_examples.append(f"{name}: {type(exc).__name__}")
+            continue
+        if advisory.id in seen:
+            continue
+        seen.add(advisory.id)
+        adv_rows.append(
+            (
+                advisory.id,
+                json.dumps(list(advisory.aliases)),
+                advisory.summary,
+                advisory.details,
+                advisory.severity.value,
+                advisory.score,
+                advisory.vector,
+                advisory.published,
+                advisory.modified,
+                advisory.withdrawn,
+                int(advisory.malicious),
+                advisory.url,
+                json.dumps(list(advisory.fixed_in)),
+            )
+        )
+        for item in affected:
+            ranges_json, versions_json = item.to_json()
+            aff_rows.append((advisory.id, item.package, ranges_json, versions_json))
+    if documents == 0:
+        raise StoreError("the archive holds no OSV records", location=str(path))
+    if not adv_rows:
+        raise StoreError(
+            f"none of the {documents} entries is an OSV record (is this an OSV export?)",
+            location=str(path),
+        )
+    conn.executemany(f"INSERT INTO advisories VALUES ({','.join('?' * 13)})", adv_rows)
+    conn.executemany("INSERT INTO affected VALUES (?, ?, ?, ?)", aff_rows)
+    result.advisories = len(adv_rows)
+
+
+def _copy_from_old(conn: sqlite3.Connection, target: Path, tables: list[str]) -> None:
+    conn.execute("ATTACH DATABASE ? AS old", (f"file:{target}?mode=ro",))
+    for table in tables:
+        conn.execute(f"INSERT INTO {table} SELECT * FROM old.{table}")  # noqa: S608
+    conn.commit()
+    conn.execute("DETACH DATABASE old")
+
+
+def update(
+    target: Path,
+    osv: str | None = None,
+    popular: str | None = None,
+    force: bool = False,
+) -> ImportResult:
+    """Import ``osv`` and ``popular`` into the store at ``target``, atomically.
+
+    With neither given, both defaults are downloaded. With only one given, the other part is
+    carried over from the existing store (so an air-gapped ``--osv PATH`` never goes online).
+    """
+    import time
+
+    started = time.perf_counter()
+    if osv is None and popular is None:
+        osv, popular = DEFAULT_OSV_URL, DEFAULT_POPULAR_URL
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = _old_meta(target)
+    old_valid = old.get("schema_version") == str(SCHEMA_VERSION)
+    result = ImportResult(target)
+    with tempfile.TemporaryDirectory(prefix="pipwarden-", dir=target.parent) as tmp:
+        workdir = Path(tmp)
+        osv_path = fetch(osv, workdir, "OSV advisories") if osv else None
+        popular_path = fetch(popular, workdir, "popular packages") if popular else None
+        osv_hash = (
+            (_sha256_dir(osv_path) if osv_path.is_dir() else _sha256_file(osv_path))
+            if osv_path
+            else old.get("osv_sha256", "")
+        )
+        popular_hash = _sha256_file(popular_path) if popular_path else old.get("popular_sha256", "")
+        if (
+            not force
+            and old_valid
+            and osv_hash == old.get("osv_sha256")
+            and popular_hash == old.get("popular_sha256", "")
+        ):
+            result.unchanged = True
+            return result
+        popular_rows = load_popular(popular_path) if popular_path else None
+        tmp_db = workdir / "store.sqlite"
+        conn = sqlite3.connect(tmp_db)
+        try:
+            conn.execute("PRAGMA journal_mode=OFF")
+            conn.execute("PRAGMA synchronous=OFF")
+            create_schema(conn)
+            if osv_path is not None:
+                _import_osv(conn, osv_path, result)
+            elif old_valid:
+                _copy_from_old(conn, target, ["advisories", "affected"])
+                result.kept.append("advisories")
+                result.advisories = conn.execute("SELECT count(*) FROM advisories").fetchone()[0]
+            if popular_rows is not None:
+                conn.executemany(
+                    "INSERT INTO popular VALUES (?, ?, ?)",
+                    [(n, d, i) for i, (n, d) in enumerate(popular_rows, start=1)],
+                )
+                result.popular = len(popular_rows)
+            elif old_valid:
+                _copy_from_old(conn, target, ["popular"])
+                result.popular = conn.execute("SELECT count(*) FROM popular").fetchone()[0]
+                if result.popular:
+                    result.kept.append("popular names")
+            now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+            write_meta(
+                conn,
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("built", now),
+                    ("osv_source", osv or old.get("osv_source", "")),
+                    ("osv_sha256", osv_hash),
+                    ("osv_imported", now if osv else old.get("osv_imported", "")),
+                    ("popular_source", popular or old.get("popular_source", "")),
+                    ("popular_sha256", popular_hash),
+                    ("malformed", str(result.malformed)),
+                ],
+            )
+            conn.commit()
+        except BaseException:
+            conn.close()
+            raise
+        conn.close()
+        os.replace(tmp_db, target)
+    result.seconds = time.perf_counter() - started
+    return result

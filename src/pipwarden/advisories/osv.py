@@ -1,0 +1,202 @@
+"""Parse OSV records (https://ossf.github.io/osv-schema/) into pipwarden values.
+
+Only what matching and reporting need is kept. A record that does not follow the schema
+raises :class:`RecordError`; the importer skips and counts it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from pipwarden.models import Advisory, AdvisoryId, PackageName, Severity
+
+EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
+
+
+class RecordError(ValueError):
+    """A record is not valid OSV; the message names the bad field."""
+
+
+@dataclass(frozen=True)
+class Range:
+    type: str  # ECOSYSTEM, SEMVER or GIT
+    events: tuple[tuple[str, str], ...]  # (kind, version) in record order
+
+
+@dataclass(frozen=True)
+class Affected:
+    package: PackageName
+    ranges: tuple[Range, ...] = ()
+    versions: tuple[str, ...] = ()
+
+    def to_json(self) -> tuple[str, str]:
+        ranges = [{"type": r.type, "events": [list(e) for e in r.events]} for r in self.ranges]
+        return json.dumps(ranges, separators=(",", ":")), json.dumps(
+            list(self.versions), separators=(",", ":")
+        )
+
+    @classmethod
+    def from_json(cls, package: str, ranges_json: str, versions_json: str) -> Affected:
+        ranges = tuple(
+            Range(r["type"], tuple((k, v) for k, v in r["events"])) for r in json.loads(ranges_json)
+        )
+        return cls(PackageName(package), ranges, tuple(json.loads(versions_json)))
+
+    def fixed_versions(self) -> tuple[str, ...]:
+        return tuple(
+            v for r in self.ranges if r.type == "ECOSYSTEM" for k, v in r.events if k == "fixed"
+        )
+
+
+def _str(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise RecordError(f"{field} must be a string")
+    return value
+
+
+def _list(value: Any, field: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RecordError(f"{field} must be a list")
+    return value
+
+
+def is_malicious(doc: dict[str, Any]) -> bool:
+    """MAL- ids, and records whose database-specific data marks them as malware."""
+    ident = str(doc.get("id", ""))
+    if ident.startswith("MAL-"):
+        return True
+    specific = doc.get("database_specific")
+    if isinstance(specific, dict) and any("malicious" in str(k).lower() for k in specific):
+        return True
+    return any(str(alias).startswith("MAL-") for alias in doc.get("aliases") or [])
+
+
+def severity_of(doc: dict[str, Any]) -> tuple[Severity, float | None, str | None]:
+    """Severity from CVSS vectors (highest version wins), else the record's own rating."""
+    best: tuple[int, float, str] | None = None
+    for index, entry in enumerate(_list(doc.get("severity"), "severity")):
+        if not isinstance(entry, dict):
+            raise RecordError(f"severity[{index}] must be an object")
+        kind = str(entry.get("type", ""))
+        vector = entry.get("score")
+        if not isinstance(vector, str):
+            continue
+        score = cvss_score(kind, vector)
+        if score is None:
+            continue
+        order = {"CVSS_V4": 4, "CVSS_V3": 3, "CVSS_V2": 2}.get(kind, 0)
+        if best is None or order > best[0]:
+            best = (order, score, vector)
+    if best is not None:
+        return Severity.from_score(best[1]), best[1], best[2]
+    for holder in [doc.get("database_specific"), *_affected_specific(doc)]:
+        if isinstance(holder, dict) and isinstance(holder.get("severity"), str):
+            return Severity.parse(holder["severity"]), None, None
+    if is_malicious(doc):
+        return Severity.CRITICAL, None, None
+    return Severity.UNKNOWN, None, None
+
+
+def _affected_specific(doc: dict[str, Any]) -> list[Any]:
+    out = []
+    for entry in doc.get("affected") or []:
+        if isinstance(entry, dict):
+            out.append(entry.get("database_specific"))
+            out.append(entry.get("ecosystem_specific"))
+    return out
+
+
+def cvss_score(kind: str, vector: str) -> float | None:
+    """Base score of a CVSS v2/v3.x/v4 vector (RedHat's ``cvss`` library), None if invalid."""
+    try:
+        import cvss  # type: ignore[import-untyped,unused-ignore]
+
+        if vector.startswith("CVSS:4") or kind == "CVSS_V4":
+            return float(cvss.CVSS4(vector).base_score)
+        if vector.startswith("CVSS:3") or kind == "CVSS_V3":
+            return float(cvss.CVSS3(vector).base_score)
+        if kind == "CVSS_V2":
+            return float(cvss.CVSS2(vector).base_score)
+    except Exception:  # noqa: BLE001 - the library raises many types for bad vectors
+        return None
+    return None
+
+
+def _url(doc: dict[str, Any]) -> str | None:
+    refs = [r for r in doc.get("references") or [] if isinstance(r, dict)]
+    for kind in ("ADVISORY", "WEB", "REPORT", "ARTICLE"):
+        for ref in refs:
+            if ref.get("type") == kind and isinstance(ref.get("url"), str):
+                return str(ref["url"])
+    return None
+
+
+def parse_record(doc: Any) -> tuple[Advisory, list[Affected]]:
+    """One OSV JSON object -> (Advisory, PyPI affected entries)."""
+    if not isinstance(doc, dict):
+        raise RecordError("record is not a JSON object")
+    ident = _str(doc.get("id"), "id")
+    if not ident:
+        raise RecordError("id is empty")
+    modified = doc.get("modified")
+    if modified is not None:
+        _str(modified, "modified")
+    aliases = tuple(sorted({_str(a, "aliases[]") for a in _list(doc.get("aliases"), "aliases")}))
+    affected: list[Affected] = []
+    fixed: list[str] = []
+    for index, entry in enumerate(_list(doc.get("affected"), "affected")):
+        where = f"affected[{index}]"
+        if not isinstance(entry, dict):
+            raise RecordError(f"{where} must be an object")
+        package = entry.get("package")
+        if not isinstance(package, dict):
+            continue  # OSV allows affected entries without a package (for GIT-only data)
+        if str(package.get("ecosystem", "")).split(":")[0] != "PyPI":
+            continue
+        name = _str(package.get("name"), f"{where}.package.name")
+        ranges: list[Range] = []
+        for r_index, raw in enumerate(_list(entry.get("ranges"), f"{where}.ranges")):
+            r_where = f"{where}.ranges[{r_index}]"
+            if not isinstance(raw, dict):
+                raise RecordError(f"{r_where} must be an object")
+            rtype = _str(raw.get("type"), f"{r_where}.type")
+            events: list[tuple[str, str]] = []
+            for e_index, event in enumerate(_list(raw.get("events"), f"{r_where}.events")):
+                if not isinstance(event, dict) or len(event) != 1:
+                    raise RecordError(f"{r_where}.events[{e_index}] must have exactly one key")
+                ((kind, value),) = event.items()
+                if kind not in EVENT_KINDS:
+                    raise RecordError(f"{r_where}.events[{e_index}]: unknown event {kind!r}")
+                events.append((kind, _str(value, f"{r_where}.events[{e_index}].{kind}")))
+            ranges.append(Range(rtype, tuple(events)))
+        versions = tuple(
+            _str(v, f"{where}.versions[]") for v in _list(entry.get("versions"), f"{where}.versions")
+        )
+        item = Affected(PackageName(canonicalize_name(name)), tuple(ranges), versions)
+        fixed.extend(item.fixed_versions())
+        affected.append(item)
+    severity, score, vector = severity_of(doc)
+    summary = doc.get("summary")
+    details = doc.get("details")
+    advisory = Advisory(
+        id=AdvisoryId(ident),
+        aliases=aliases,
+        summary=summary if isinstance(summary, str) else "",
+        details=details if isinstance(details, str) else "",
+        severity=severity,
+        score=score,
+        vector=vector,
+        published=doc.get("published") if isinstance(doc.get("published"), str) else None,
+        modified=modified,
+        withdrawn=doc.get("withdrawn") if isinstance(doc.get("withdrawn"), str) else None,
+        malicious=is_malicious(doc),
+        url=_url(doc),
+        fixed_in=tuple(dict.fromkeys(fixed)),
+    )
+    return advisory, affected

@@ -1,0 +1,224 @@
+"""The SQLite advisory store: read side.
+
+Only :mod:`pipwarden.advisories.importer` writes a store, into a temporary file that is then
+renamed into place. Reading never parses every advisory: lookups go by package name.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipwarden.advisories.osv import Affected
+from pipwarden.errors import StoreError
+from pipwarden.models import Advisory, AdvisoryId, PackageName, Severity, StoreInfo
+
+SCHEMA_VERSION = 1
+STALE_DAYS = 7
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE advisories (
+    id TEXT PRIMARY KEY,
+    aliases TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    details TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    score REAL,
+    vector TEXT,
+    published TEXT,
+    modified TEXT,
+    withdrawn TEXT,
+    malicious INTEGER NOT NULL,
+    url TEXT,
+    fixed_in TEXT NOT NULL
+);
+CREATE TABLE affected (
+    advisory_id TEXT NOT NULL REFERENCES advisories(id),
+    package TEXT NOT NULL,
+    ranges TEXT NOT NULL,
+    versions TEXT NOT NULL
+);
+CREATE INDEX affected_package ON affected(package);
+CREATE TABLE popular (name TEXT PRIMARY KEY, downloads INTEGER NOT NULL, rank INTEGER NOT NULL);
+"""
+
+_ADVISORY_COLUMNS = (
+    "a.id, a.aliases, a.summary, a.details, a.severity, a.score, a.vector, a.published,"
+    " a.modified, a.withdrawn, a.malicious, a.url, a.fixed_in"
+)
+
+
+def _advisory(row: tuple[object, ...]) -> Advisory:
+    return Advisory(
+        id=AdvisoryId(str(row[0])),
+        aliases=tuple(json.loads(str(row[1]))),
+        summary=str(row[2]),
+        details=str(row[3]),
+        severity=Severity(str(row[4])),
+        score=float(row[5]) if isinstance(row[5], (int, float)) else None,
+        vector=str(row[6]) if row[6] is not None else None,
+        published=str(row[7]) if row[7] is not None else None,
+        modified=str(row[8]) if row[8] is not None else None,
+        withdrawn=str(row[9]) if row[9] is not None else None,
+        malicious=bool(row[10]),
+        url=str(row[11]) if row[11] is not None else None,
+        fixed_in=tuple(json.loads(str(row[12]))),
+    )
+
+
+@dataclass(frozen=True)
+class Counts:
+    advisories: int
+    packages: int
+    malicious: int
+    withdrawn: int
+    popular: int
+
+
+class Store:
+    """A read-only view of the advisory store."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self._conn = conn
+        self.path = path
+        self._meta: dict[str, str] = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        self._packages: frozenset[str] | None = None
+        self._popular: dict[str, int] | None = None
+
+    # --- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        if not path.is_file():
+            raise StoreError(
+                f"no advisory store at {path}",
+                hint="run: pipwarden db update (or pipwarden db update --osv PATH offline)",
+            )
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"the advisory store is unreadable ({exc})",
+                location=str(path),
+                hint="rebuild it: pipwarden db update --force",
+            ) from None
+        if version is None or version[0] != str(SCHEMA_VERSION):
+            conn.close()
+            raise StoreError(
+                "the advisory store was built by another pipwarden version",
+                location=str(path),
+                hint="rebuild it: pipwarden db update --force",
+            )
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- metadata ------------------------------------------------------------------------
+    @property
+    def meta(self) -> dict[str, str]:
+        return dict(self._meta)
+
+    def info(self, now: datetime.datetime | None = None) -> StoreInfo:
+        built = self._meta.get("built")
+        age = None
+        if built:
+            moment = now or datetime.datetime.now(datetime.timezone.utc)
+            then = datetime.datetime.fromisoformat(built)
+            age = (moment - then).total_seconds() / 86400
+        stale = age is not None and age > STALE_DAYS
+        return StoreInfo(str(self.path), built, age, stale)
+
+    def staleness_warning(self) -> str | None:
+        info = self.info()
+        if info.stale and info.age_days is not None:
+            return (
+                f"the advisory store is {int(info.age_days)} days old; "
+                "run pipwarden db update for current advisories"
+            )
+        return None
+
+    def counts(self) -> Counts:
+        c = self._conn
+        return Counts(
+            advisories=c.execute("SELECT count(*) FROM advisories").fetchone()[0],
+            packages=c.execute("SELECT count(DISTINCT package) FROM affected").fetchone()[0],
+            malicious=c.execute("SELECT count(*) FROM advisories WHERE malicious=1").fetchone()[0],
+            withdrawn=c.execute(
+                "SELECT count(*) FROM advisories WHERE withdrawn IS NOT NULL"
+            ).fetchone()[0],
+            popular=c.execute("SELECT count(*) FROM popular").fetchone()[0],
+        )
+
+    # --- advisories ----------------------------------------------------------------------
+    def packages(self) -> frozenset[str]:
+        """Every package name that any advisory affects."""
+        if self._packages is None:
+            rows = self._conn.execute("SELECT DISTINCT package FROM affected").fetchall()
+            self._packages = frozenset(r[0] for r in rows)
+        return self._packages
+
+    def advisories_for(self, name: str) -> list[tuple[Advisory, Affected]]:
+        """Every (advisory, affected entry) pair for one canonical package name."""
+        if name not in self.packages():
+            return []
+        rows = self._conn.execute(
+            f"SELECT {_ADVISORY_COLUMNS}, f.ranges, f.versions FROM affected f "  # noqa: S608
+            "JOIN advisories a ON a.id = f.advisory_id WHERE f.package = ? ORDER BY a.id",
+            (name,),
+        ).fetchall()
+        return [(_advisory(r[:13]), Affected.from_json(name, r[13], r[14])) for r in rows]
+
+    def advisory(self, ident: str) -> Advisory | None:
+        row = self._conn.execute(
+            f"SELECT {_ADVISORY_COLUMNS} FROM advisories a WHERE a.id = ?", (ident,)  # noqa: S608
+        ).fetchone()
+        return _advisory(row) if row else None
+
+    def malicious_packages(self) -> frozenset[str]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT f.package FROM affected f JOIN advisories a ON a.id = f.advisory_id "
+            "WHERE a.malicious = 1 AND a.withdrawn IS NULL"
+        ).fetchall()
+        return frozenset(r[0] for r in rows)
+
+    # --- popularity ----------------------------------------------------------------------
+    def popular(self) -> dict[str, int]:
+        """Canonical name -> 30-day downloads, most downloaded first."""
+        if self._popular is None:
+            rows = self._conn.execute("SELECT name, downloads FROM popular ORDER BY rank").fetchall()
+            self._popular = {str(n): int(d) for n, d in rows}
+        return self._popular
+
+    def downloads(self, name: str) -> int | None:
+        row = self._conn.execute("SELECT downloads FROM popular WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
+
+def open_store(path: Path) -> Store:
+    return Store.open(path)
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    conn.executescript(SCHEMA)
+
+
+def write_meta(conn: sqlite3.Connection, items: Iterable[tuple[str, str]]) -> None:
+    conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(items))
+
+
+def normalise_package(name: str) -> PackageName:
+    from packaging.utils import canonicalize_name
+
+    return PackageName(canonicalize_name(name))

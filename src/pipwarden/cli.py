@@ -1,0 +1,224 @@
+"""The thin command line: parse, build Settings, call one ``app`` function, render, exit."""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipwarden import __version__
+from pipwarden.errors import PipwardenError, UsageError
+from pipwarden.settings import FAIL_ON_CHOICES, FORMATS
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    FINDINGS = 1
+    ERROR = 2
+    ROLLBACK_FAILED = 3
+
+
+def _add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", "-f", choices=FORMATS, default="table", help="report format (default: table)"
+    )
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show every detail")
+
+
+def _add_fail_on(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_CHOICES,
+        default=None,
+        help="exit 1 when a finding is at or above this severity (default: low, any finding)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pipwarden",
+        description="Supply-chain security for Python projects and environments.",
+    )
+    parser.add_argument("--version", action="version", version=f"pipwarden {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    audit = sub.add_parser("audit", help="check dependencies against known advisories")
+    audit.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories ('-' reads stdin)"
+    )
+    audit.add_argument("--python", metavar="PY", help="audit this interpreter's environment")
+    _add_format(audit)
+    _add_fail_on(audit)
+    audit.add_argument(
+        "--ignore", action="append", default=[], metavar="ID", help="ignore an advisory (by any alias)"
+    )
+    audit.add_argument("--offline", action="store_true", help="never use the network")
+    audit.add_argument(
+        "--allow-partial", action="store_true", help="report (not fail) when some input could not be checked"
+    )
+    audit.add_argument(
+        "--include-self", action="store_true", help="include pipwarden's own dependencies"
+    )
+    audit.add_argument(
+        "--all-platforms", action="store_true", help="keep dependencies whose markers exclude this platform"
+    )
+    audit.add_argument(
+        "--resolve", action="store_true", help="resolve unpinned requirements with pip (network)"
+    )
+    audit.add_argument(
+        "--verify", action="store_true", help="also run the checks of 'pipwarden verify'"
+    )
+
+    db = sub.add_parser("db", help="manage the local advisory store")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
+    update = db_sub.add_parser("update", help="download and import advisories and popular names")
+    update.add_argument("--osv", metavar="SRC", help="OSV export: URL, zip, or directory of records")
+    update.add_argument("--popular", metavar="SRC", help="popular-package list: URL or json file")
+    update.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    db_sub.add_parser("status", help="show what the store holds and how old it is")
+
+    vet = sub.add_parser("vet", help="check packages before you adopt them")
+    vet.add_argument("packages", nargs="+", metavar="NAME[==VERSION]")
+    vet.add_argument("--offline", action="store_true", help="only use the local store")
+    _add_format(vet)
+    _add_fail_on(vet)
+    vet.add_argument(
+        "--cooldown", type=int, default=7, metavar="DAYS", help="flag releases younger than this"
+    )
+
+    install = sub.add_parser(
+        "install",
+        help="pip install through the guard (checks, summary, rollback)",
+        description="Any argument not listed here is passed to pip install.",
+    )
+    install.add_argument("--python", metavar="PY", help="target this interpreter's environment")
+    install.add_argument("--yes", "-y", action="store_true", help="proceed on REVIEW without asking")
+    install.add_argument("--dry-run", action="store_true", help="plan and check, install nothing")
+    install.add_argument("--offline", action="store_true", help="skip online reputation checks")
+    install.add_argument("-v", "--verbose", action="store_true", help="show every detail")
+
+    rollback = sub.add_parser("rollback", help="undo an install transaction")
+    rollback.add_argument("id", nargs="?", type=int, metavar="ID", help="transaction (default: last)")
+    rollback.add_argument("--python", metavar="PY", help="the interpreter whose environment to restore")
+
+    history = sub.add_parser("history", help="list install transactions")
+    history.add_argument("--python", metavar="PY", help="the interpreter whose history to show")
+
+    fix = sub.add_parser("fix", help="upgrade vulnerable dependencies")
+    fix.add_argument("path", nargs="?", metavar="PATH", help="file or directory (default: the environment or .)")
+    fix.add_argument("--dry-run", action="store_true", help="show the changes (a diff), change nothing")
+    fix.add_argument("--python", metavar="PY", help="fix this interpreter's environment")
+    fix.add_argument("--allow-major", action="store_true", help="allow new major versions")
+    fix.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    fix.add_argument("--offline", action="store_true", help="never use the network")
+
+    outdated = sub.add_parser("outdated", help="list packages with newer releases")
+    outdated.add_argument("path", nargs="?", metavar="PATH", help="pinned file (default: the environment)")
+    outdated.add_argument("--python", metavar="PY", help="check this interpreter's environment")
+    outdated.add_argument("--offline", action="store_true", help="use only cached release lists")
+    _add_format(outdated)
+
+    verify = sub.add_parser("verify", help="check hashes, provenance and installed files")
+    verify.add_argument("paths", nargs="*", metavar="PATH", help="lock or requirements files")
+    verify.add_argument("--python", metavar="PY", help="verify this interpreter's environment")
+    verify.add_argument("--offline", action="store_true", help="never use the network")
+    _add_format(verify)
+    _add_fail_on(verify)
+
+    scan = sub.add_parser("scan", help="find untrusted input reaching sinks, and leaked resources")
+    scan.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    scan.add_argument("--select", default="", metavar="CODES", help="only these rule codes or prefixes")
+    scan.add_argument("--ignore", default="", metavar="CODES", help="skip these rule codes or prefixes")
+    _add_format(scan)
+    _add_fail_on(scan)
+    return parser
+
+
+def reference() -> str:
+    """The CLI reference in Markdown, generated from the parser (kept in the README)."""
+    parser = build_parser()
+    lines = ["```text", _help(parser), "```"]
+    subactions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for action in subactions:
+        for name, sub in action.choices.items():
+            inner = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+            if inner:
+                for inner_name, inner_sub in inner[0].choices.items():
+                    lines += ["", f"### pipwarden {name} {inner_name}", "", "```text"]
+                    lines += [_help(inner_sub), "```"]
+                continue
+            lines += ["", f"### pipwarden {name}", "", "```text", _help(sub), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def _help(parser: argparse.ArgumentParser) -> str:
+    previous = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"
+    try:
+        return parser.format_help().rstrip()
+    finally:
+        if previous is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = previous
+
+
+def _color(stream: object) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Print the report, or write it atomically to ``output``."""
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    tmp = path.with_name(f".{path.name}.pipwarden-tmp")
+    try:
+        tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"cannot write report: {exc.strerror}", location=output) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        if args_list[:1] == ["install"]:
+            args, extra = parser.parse_known_args(args_list)
+            args.pip_args = extra
+        else:
+            args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse: usage errors exit 2, --help exits 0
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return ExitCode.ERROR
+    try:
+        return run(args)
+    except PipwardenError as exc:
+        sys.stderr.write(exc.render() + "\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipwarden import commands
+
+    return commands.dispatch(args, color=_color(sys.stdout))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
