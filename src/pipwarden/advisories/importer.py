@@ -112,19 +112,33 @@ def _progress_callback(label: str) -> tuple[Callable[[int, int | None], None], C
 
 
 def fetch(src: str, workdir: Path, label: str) -> Path:
-    """A local path for ``src``: the path itself, or a download into ``workdir``."""
+    """A local path for ``src``: the path itself, or a download into ``workdir``.
+
+    A URL may end in ``#sha256=<hex>`` (as in pip): the download must have that digest.
+    """
     if not _is_url(src):
-        path = Path(src).expanduser()
+        path = Path(src).expanduser().resolve()
         if not path.exists():
             raise StoreError("no such file or directory", location=src)
         return path
-    name = PurePosixPath(src.split("?")[0]).name or "download"
+    url, _, fragment = src.partition("#")
+    expected = fragment[len("sha256=") :] if fragment.startswith("sha256=") else None
+    name = PurePosixPath(url.split("?")[0]).name or "download"
     target = workdir / name
-    sys.stderr.write(f"downloading {label} from {src}\n")
     update, stop = _progress_callback(f"downloading {label}")
+    announced = False
+
+    def progress(done: int, total: int | None) -> None:
+        nonlocal announced
+        if not announced:
+            announced = True
+            size = f" ({total / 1_000_000:.1f} MB)" if total else ""
+            sys.stderr.write(f"downloading {label} from {url}{size}\n")
+        update(done, total)
+
     try:
         with target.open("wb") as handle:
-            net.download(src, handle, progress=update)
+            net.download(url, handle, progress=progress, expected_sha256=expected)
     finally:
         stop()
     return target
@@ -236,6 +250,8 @@ def load_popular(path: Path) -> list[tuple[str, int]]:
         raise StoreError("popular list has no 'rows' list", location=str(path))
     out: dict[str, int] = {}
     for index, row in enumerate(rows):
+        name: object
+        downloads: object
         if isinstance(row, str):
             name, downloads = row, 0
         elif isinstance(row, dict):
@@ -313,7 +329,8 @@ def _import_osv(conn: sqlite3.Connection, path: Path, result: ImportResult) -> N
             f"none of the {documents} entries is an OSV record (is this an OSV export?)",
             location=str(path),
         )
-    conn.executemany(f"INSERT INTO advisories VALUES ({','.join('?' * 13)})", adv_rows)
+    placeholders = ",".join("?" * 13)
+    conn.executemany(f"INSERT INTO advisories VALUES ({placeholders})", adv_rows)  # noqa: S608
     conn.executemany("INSERT INTO affected VALUES (?, ?, ?, ?)", aff_rows)
     result.advisories = len(adv_rows)
 
@@ -324,6 +341,12 @@ def _copy_from_old(conn: sqlite3.Connection, target: Path, tables: list[str]) ->
         conn.execute(f"INSERT INTO {table} SELECT * FROM old.{table}")  # noqa: S608
     conn.commit()
     conn.execute("DETACH DATABASE old")
+
+
+def _describe(src: str | None) -> str:
+    if not src:
+        return ""
+    return src.partition("#")[0] if _is_url(src) else str(Path(src).expanduser().resolve())
 
 
 def update(
@@ -394,10 +417,10 @@ def update(
                 [
                     ("schema_version", str(SCHEMA_VERSION)),
                     ("built", now),
-                    ("osv_source", osv or old.get("osv_source", "")),
+                    ("osv_source", _describe(osv) or old.get("osv_source", "")),
                     ("osv_sha256", osv_hash),
                     ("osv_imported", now if osv else old.get("osv_imported", "")),
-                    ("popular_source", popular or old.get("popular_source", "")),
+                    ("popular_source", _describe(popular) or old.get("popular_source", "")),
                     ("popular_sha256", popular_hash),
                     ("malformed", str(result.malformed)),
                 ],

@@ -6,11 +6,13 @@ raises :class:`RecordError`; the importer skips and counts it.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from pipwarden.models import Advisory, AdvisoryId, PackageName, Severity
 
@@ -25,6 +27,40 @@ class RecordError(ValueError):
 class Range:
     type: str  # ECOSYSTEM, SEMVER or GIT
     events: tuple[tuple[str, str], ...]  # (kind, version) in record order
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_version(text: str) -> Version | None:
+    """A PEP 440 version, or None for a string that is not one."""
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+_ZERO = Version("0")
+
+
+@dataclass(frozen=True)
+class CompiledRange:
+    events: tuple[tuple[str, Version], ...]  # sorted; "0" introduced is Version("0")
+    limits: tuple[Version, ...]
+
+
+def compile_range(rng: Range) -> CompiledRange:
+    """Parse and sort one range's events. Events whose version is not PEP 440 are dropped."""
+    events: list[tuple[str, Version]] = []
+    limits: list[Version] = []
+    for kind, value in rng.events:
+        parsed = _ZERO if (kind == "introduced" and value == "0") else parse_version(value)
+        if parsed is None:
+            continue
+        if kind == "limit":
+            limits.append(parsed)
+        else:
+            events.append((kind, parsed))
+    events.sort(key=lambda e: e[1])
+    return CompiledRange(tuple(events), tuple(limits))
 
 
 @dataclass(frozen=True)
@@ -45,6 +81,17 @@ class Affected:
             Range(r["type"], tuple((k, v) for k, v in r["events"])) for r in json.loads(ranges_json)
         )
         return cls(PackageName(package), ranges, tuple(json.loads(versions_json)))
+
+    @functools.cached_property
+    def listed(self) -> tuple[frozenset[str], frozenset[Version]]:
+        """The ``versions`` list as literal strings and as parsed PEP 440 versions."""
+        parsed = {v for v in (parse_version(t) for t in self.versions) if v is not None}
+        return frozenset(self.versions), frozenset(parsed)
+
+    @functools.cached_property
+    def ecosystem_ranges(self) -> tuple[CompiledRange, ...]:
+        """ECOSYSTEM ranges with parsed, sorted events (GIT ranges are left out)."""
+        return tuple(compile_range(r) for r in self.ranges if r.type == "ECOSYSTEM")
 
     def fixed_versions(self) -> tuple[str, ...]:
         return tuple(

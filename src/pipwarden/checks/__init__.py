@@ -1,0 +1,1 @@
+"""Pure judgements over values: advisories, typosquats, reputation, policy."""
