@@ -38,21 +38,26 @@ def parse_version(text: str) -> Version | None:
         return None
 
 
-_ZERO = Version("0")
-
-
 @dataclass(frozen=True)
 class CompiledRange:
-    events: tuple[tuple[str, Version], ...]  # sorted; "0" introduced is Version("0")
+    """One range ready for evaluation: ``introduced: "0"`` is recorded as ``zero`` (it means
+    "every version", pre-releases of 0 included, which no PEP 440 version expresses)."""
+
+    zero: bool
+    events: tuple[tuple[str, Version], ...]  # sorted by version
     limits: tuple[Version, ...]
 
 
 def compile_range(rng: Range) -> CompiledRange:
     """Parse and sort one range's events. Events whose version is not PEP 440 are dropped."""
+    zero = False
     events: list[tuple[str, Version]] = []
     limits: list[Version] = []
     for kind, value in rng.events:
-        parsed = _ZERO if (kind == "introduced" and value == "0") else parse_version(value)
+        if kind == "introduced" and value == "0":
+            zero = True
+            continue
+        parsed = parse_version(value)
         if parsed is None:
             continue
         if kind == "limit":
@@ -60,7 +65,7 @@ def compile_range(rng: Range) -> CompiledRange:
         else:
             events.append((kind, parsed))
     events.sort(key=lambda e: e[1])
-    return CompiledRange(tuple(events), tuple(limits))
+    return CompiledRange(zero, tuple(events), tuple(limits))
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ def in_range(version: Version, rng: CompiledRange) -> bool:
     """
     if rng.limits and not any(version < limit for limit in rng.limits):
         return False
-    affected = False
+    affected = rng.zero
     for kind, bound in rng.events:
         if bound > version:
             break
