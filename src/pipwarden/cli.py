@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("status", help="show what the store holds and how old it is")
 
     vet = sub.add_parser("vet", help="check packages before you adopt them")
-    vet.add_argument("packages", nargs="+", metavar="NAME[==VERSION]")
+    vet.add_argument(
+        "packages", nargs="+", metavar="NAME[==VERSION]", help="the packages to check"
+    )
     vet.add_argument("--offline", action="store_true", help="only use the local store")
     _add_format(vet)
     _add_fail_on(vet)
@@ -93,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     install = sub.add_parser(
         "install",
         help="pip install through the guard (checks, summary, rollback)",
-        description="Any argument not listed here is passed to pip install.",
+        description="pip install through the guard. Any argument not listed here (names, "
+        "-r FILE, -e ., -U, --index-url, --no-index --find-links ...) is passed to pip install.",
     )
     install.add_argument("--python", metavar="PY", help="target this interpreter's environment")
     install.add_argument("--yes", "-y", action="store_true", help="proceed on REVIEW without asking")
@@ -139,32 +142,61 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def reference() -> str:
-    """The CLI reference in Markdown, generated from the parser (kept in the README)."""
+    """The CLI reference in Markdown, generated from the parser (kept in the README).
+
+    Built from the parser's actions rather than ``format_help`` so that it reads the same on
+    every Python version.
+    """
     parser = build_parser()
-    lines = ["```text", _help(parser), "```"]
-    subactions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    for action in subactions:
+    lines: list[str] = []
+    for path, sub in _commands(parser, ["pipwarden"]):
+        lines += [f"### {' '.join(path)}", ""]
+        if sub.description or sub.get_default("help"):
+            lines += [str(sub.description), ""]
+        positional = [a for a in sub._actions if not a.option_strings and a.dest != "help"]
+        optional = [a for a in sub._actions if a.option_strings and a.dest != "help"]
+        usage = " ".join(path + [f"[{_arg(a)}]" for a in optional] + [_arg(a) for a in positional])
+        lines += ["```text", usage, "```", ""]
+        rows = [a for a in positional + optional if not isinstance(a, argparse._SubParsersAction)]
+        if rows:
+            lines += ["| argument | meaning |", "| --- | --- |"]
+            for action in rows:
+                lines.append(f"| `{_arg(action)}` | {(action.help or '').replace('|', '/')} |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _arg(action: argparse.Action) -> str:
+    if isinstance(action, argparse._SubParsersAction):
+        return "{" + ",".join(action.choices) + "} ..."
+    if action.choices:
+        value = "{" + ",".join(str(c) for c in action.choices) + "}"
+    else:
+        value = str(action.metavar or action.dest.upper())
+    if not action.option_strings:
+        return {"*": f"[{value} ...]", "+": f"{value} ...", "?": f"[{value}]"}.get(
+            str(action.nargs), value
+        )
+    names = ", ".join(action.option_strings)
+    if action.nargs == 0:
+        return names
+    return f"{names} {value}"
+
+
+def _commands(
+    parser: argparse.ArgumentParser, path: list[str]
+) -> list[tuple[list[str], argparse.ArgumentParser]]:
+    out: list[tuple[list[str], argparse.ArgumentParser]] = []
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if len(path) > 1 and not subs:
+        return [(path, parser)]
+    helps = {c.dest: c.help for s in subs for c in s._choices_actions}
+    for action in subs:
         for name, sub in action.choices.items():
-            inner = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
-            if inner:
-                for inner_name, inner_sub in inner[0].choices.items():
-                    lines += ["", f"### pipwarden {name} {inner_name}", "", "```text"]
-                    lines += [_help(inner_sub), "```"]
-                continue
-            lines += ["", f"### pipwarden {name}", "", "```text", _help(sub), "```"]
-    return "\n".join(lines) + "\n"
-
-
-def _help(parser: argparse.ArgumentParser) -> str:
-    previous = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = "100"
-    try:
-        return parser.format_help().rstrip()
-    finally:
-        if previous is None:
-            del os.environ["COLUMNS"]
-        else:
-            os.environ["COLUMNS"] = previous
+            if sub.description is None and helps.get(name):
+                sub.description = helps[name]
+            out += _commands(sub, [*path, name])
+    return out
 
 
 def _color(stream: object) -> bool:
