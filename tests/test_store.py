@@ -11,6 +11,7 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -149,9 +150,9 @@ def test_missing_store_hint(home: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, tuple[bytes, int | None]] = {}
+    routes: ClassVar[dict[str, tuple[bytes, int | None]]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         body, length = self.routes.get(self.path, (b"", None))
         if not body:
             self.send_error(404)
