@@ -103,7 +103,9 @@ def outdated(settings: AuditSettings) -> Report:
 
 
 def verify(settings: VerifySettings) -> Report:
-    raise _not_yet("verify")
+    from pipwarden import verify_app
+
+    return verify_app.run(settings)
 
 
 # --- scan (issue 7) -----------------------------------------------------------------------------
