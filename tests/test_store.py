@@ -85,7 +85,7 @@ def test_yaml_directory_and_malformed_records(home: Path, tmp_path: Path) -> Non
         advisory = store.advisory("PYSEC-9")
         assert advisory is not None and advisory.modified == "2024-01-01T00:00:00Z"  # not a datetime
         (_adv, affected), = store.advisories_for("demo")
-        assert affected.versions == ("1.0", "1.10")  # strings kept, not floats
+        assert affected.key_string == " 1 1.10 "  # strings kept (not floats), PEP 440 keys
 
 
 @pytest.mark.parametrize(

@@ -281,7 +281,7 @@ def _old_meta(target: Path) -> dict[str, str]:
 
 def _import_osv(conn: sqlite3.Connection, path: Path, result: ImportResult) -> None:
     adv_rows: list[tuple[object, ...]] = []
-    aff_rows: list[tuple[str, str, str, str]] = []
+    aff_rows: list[tuple[str, str, str, str, str]] = []
     seen: set[str] = set()
     documents = 0
     for name, data in iter_osv_documents(path):
@@ -320,8 +320,7 @@ def _import_osv(conn: sqlite3.Connection, path: Path, result: ImportResult) -> N
             )
         )
         for item in affected:
-            ranges_json, versions_json = item.to_json()
-            aff_rows.append((advisory.id, item.package, ranges_json, versions_json))
+            aff_rows.append((advisory.id, item.package, *item.to_json()))
     if documents == 0:
         raise StoreError("the archive holds no OSV records", location=str(path))
     if not adv_rows:
@@ -331,7 +330,7 @@ def _import_osv(conn: sqlite3.Connection, path: Path, result: ImportResult) -> N
         )
     placeholders = ",".join("?" * 13)
     conn.executemany(f"INSERT INTO advisories VALUES ({placeholders})", adv_rows)  # noqa: S608
-    conn.executemany("INSERT INTO affected VALUES (?, ?, ?, ?)", aff_rows)
+    conn.executemany("INSERT INTO affected VALUES (?, ?, ?, ?, ?)", aff_rows)
     result.advisories = len(adv_rows)
 
 

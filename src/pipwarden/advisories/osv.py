@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.utils import canonicalize_name
+from packaging.utils import canonicalize_name, canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.models import Advisory, AdvisoryId, PackageName, Severity
@@ -36,6 +36,13 @@ def parse_version(text: str) -> Version | None:
         return Version(text)
     except InvalidVersion:
         return None
+
+
+@functools.lru_cache(maxsize=65536)
+def version_key(text: str) -> str:
+    """A string equal for versions PEP 440 calls equal (``1.0`` == ``1.0.0`` == ``v1``);
+    a string that is not PEP 440 is its own key (white space inside it replaced by ``_``)."""
+    return "_".join(canonicalize_version(text.strip(), strip_trailing_zero=True).split())
 
 
 @dataclass(frozen=True)
@@ -73,25 +80,39 @@ class Affected:
     package: PackageName
     ranges: tuple[Range, ...] = ()
     versions: tuple[str, ...] = ()
+    # " k1 k2 ... ": version_key() of each listed version, space-separated (versions hold no
+    # white space), precomputed by the importer; None: computed from ``versions``.
+    keys: str | None = None
 
-    def to_json(self) -> tuple[str, str]:
+    def to_json(self) -> tuple[str, str, str]:
+        """(ranges JSON, versions JSON, version-key string) for the store."""
         ranges = [{"type": r.type, "events": [list(e) for e in r.events]} for r in self.ranges]
-        return json.dumps(ranges, separators=(",", ":")), json.dumps(
-            list(self.versions), separators=(",", ":")
+        compact = (",", ":")
+        return (
+            json.dumps(ranges, separators=compact),
+            json.dumps(list(self.versions), separators=compact),
+            self.key_string,
         )
 
     @classmethod
-    def from_json(cls, package: str, ranges_json: str, versions_json: str) -> Affected:
+    def from_json(cls, package: str, ranges_json: str, keys: str) -> Affected:
+        """Rebuild from the store. Only the version keys are loaded: matching needs no more
+        (and a membership test on one string needs no parsing of long versions lists)."""
         ranges = tuple(
             Range(r["type"], tuple((k, v) for k, v in r["events"])) for r in json.loads(ranges_json)
         )
-        return cls(PackageName(package), ranges, tuple(json.loads(versions_json)))
+        return cls(PackageName(package), ranges, (), keys)
 
     @functools.cached_property
-    def listed(self) -> tuple[frozenset[str], frozenset[Version]]:
-        """The ``versions`` list as literal strings and as parsed PEP 440 versions."""
-        parsed = {v for v in (parse_version(t) for t in self.versions) if v is not None}
-        return frozenset(self.versions), frozenset(parsed)
+    def key_string(self) -> str:
+        if self.keys is not None:
+            return self.keys
+        keys = sorted({version_key(v) for v in self.versions if v.strip()})
+        return f" {' '.join(keys)} " if keys else ""
+
+    def lists(self, key: str) -> bool:
+        """Whether the ``versions`` list holds a version with this :func:`version_key`."""
+        return bool(key) and f" {key} " in self.key_string
 
     @functools.cached_property
     def ecosystem_ranges(self) -> tuple[CompiledRange, ...]:

@@ -17,7 +17,7 @@ from pipwarden.advisories.osv import Affected
 from pipwarden.errors import StoreError
 from pipwarden.models import Advisory, AdvisoryId, PackageName, Severity, StoreInfo
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STALE_DAYS = 7
 
 SCHEMA = """
@@ -41,7 +41,8 @@ CREATE TABLE affected (
     advisory_id TEXT NOT NULL REFERENCES advisories(id),
     package TEXT NOT NULL,
     ranges TEXT NOT NULL,
-    versions TEXT NOT NULL
+    versions TEXT NOT NULL,
+    version_keys TEXT NOT NULL
 );
 CREATE INDEX affected_package ON affected(package);
 CREATE TABLE popular (name TEXT PRIMARY KEY, downloads INTEGER NOT NULL, rank INTEGER NOT NULL);
@@ -51,6 +52,8 @@ _ADVISORY_COLUMNS = (
     "a.id, a.aliases, a.summary, a.details, a.severity, a.score, a.vector, a.published,"
     " a.modified, a.withdrawn, a.malicious, a.url, a.fixed_in"
 )
+# The same without the long ``details`` text, for bulk look-ups (see Store.details()).
+_BRIEF_COLUMNS = _ADVISORY_COLUMNS.replace("a.details", "''")
 
 
 def _advisory(row: tuple[object, ...]) -> Advisory:
@@ -170,15 +173,30 @@ class Store:
         return self._packages
 
     def advisories_for(self, name: str) -> list[tuple[Advisory, Affected]]:
-        """Every (advisory, affected entry) pair for one canonical package name."""
+        """Every (advisory, affected entry) pair for one canonical package name.
+
+        ``Advisory.details`` is left empty here; :meth:`details` fetches it for the few
+        advisories that matched.
+        """
         if name not in self.packages():
             return []
         rows = self._conn.execute(
-            f"SELECT {_ADVISORY_COLUMNS}, f.ranges, f.versions FROM affected f "  # noqa: S608
+            f"SELECT {_BRIEF_COLUMNS}, f.ranges, f.version_keys FROM affected f "  # noqa: S608
             "JOIN advisories a ON a.id = f.advisory_id WHERE f.package = ? ORDER BY a.id",
             (name,),
         ).fetchall()
         return [(_advisory(r[:13]), Affected.from_json(name, r[13], r[14])) for r in rows]
+
+    def details(self, ids: Iterable[str]) -> dict[str, str]:
+        """The ``details`` text of these advisories."""
+        wanted = sorted(set(ids))
+        out: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT id, details FROM advisories WHERE id IN ({marks})"  # noqa: S608
+            out.update(self._conn.execute(query, chunk).fetchall())
+        return out
 
     def advisory(self, ident: str) -> Advisory | None:
         row = self._conn.execute(

@@ -13,12 +13,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from packaging.version import Version
 
-from pipwarden.advisories.osv import Affected, CompiledRange, parse_version
+from pipwarden.advisories.osv import Affected, CompiledRange, parse_version, version_key
 from pipwarden.advisories.store import Store
 from pipwarden.models import (
     Advisory,
@@ -54,14 +55,14 @@ def in_range(version: Version, rng: CompiledRange) -> bool:
 
 def is_affected(version_text: str, affected: Affected) -> bool:
     """Whether ``version_text`` is affected according to one OSV ``affected`` entry."""
-    literal, parsed = affected.listed
-    if version_text in literal:
+    return _affected(parse_version(version_text), version_key(version_text), affected)
+
+
+def _affected(version: Version | None, key: str, affected: Affected) -> bool:
+    if affected.lists(key):
         return True
-    version = parse_version(version_text)
     if version is None:
         return False
-    if version in parsed:
-        return True
     return any(in_range(version, r) for r in affected.ecosystem_ranges)
 
 
@@ -137,13 +138,14 @@ def smallest_fix(
             candidates = [v for v in candidates if not v.is_prerelease]
     else:
         candidates = [v for v in candidates if not v.is_prerelease]
-    clearing = [v for v in candidates if not any(is_affected(str(v), e) for e in matched)]
+    keyed = [(v, version_key(str(v))) for v in candidates]
+    clearing = [(v, k) for v, k in keyed if not any(_affected(v, k, e) for e in matched)]
     if not clearing:
         return None
-    for v in clearing:
-        if not any(is_affected(str(v), e) for e in all_entries):
+    for v, k in clearing:
+        if not any(_affected(v, k, e) for e in all_entries):
             return str(v)
-    return str(clearing[0])
+    return str(clearing[0][0])
 
 
 def match(deps: Sequence[Dependency], store: Store) -> MatchResult:
@@ -181,9 +183,7 @@ def match(deps: Sequence[Dependency], store: Store) -> MatchResult:
             scored = [a for a in group if a.score is not None]
             best = max(scored, key=lambda a: a.score or 0.0) if scored else None
             group_fix = smallest_fix(dep.version, [by_id[a.id][1] for a in group])
-            summary = next((a.summary for a in group if a.summary), "") or _first_sentence(
-                lead.details
-            )
+            summary = next((a.summary for a in group if a.summary), "")
             if any(a.malicious for a in group):
                 findings.append(
                     MaliciousFinding(
@@ -214,10 +214,25 @@ def match(deps: Sequence[Dependency], store: Store) -> MatchResult:
                     vector=best.vector if best else None,
                     published=min((a.published for a in group if a.published), default=None),
                     url=lead.url,
-                    details=lead.details,
                 )
             )
-    return MatchResult(tuple(findings), tuple(warnings), fixes)
+    return MatchResult(tuple(_with_details(findings, store)), tuple(warnings), fixes)
+
+
+def _with_details(
+    findings: list[VulnerabilityFinding | MaliciousFinding], store: Store
+) -> list[VulnerabilityFinding | MaliciousFinding]:
+    """Fill ``details`` (and summaries taken from it) with one query for all findings."""
+    texts = store.details(f.id for f in findings)
+    out: list[VulnerabilityFinding | MaliciousFinding] = []
+    for finding in findings:
+        text = texts.get(finding.id, "")
+        summary = finding.summary or _first_sentence(text)
+        if isinstance(finding, VulnerabilityFinding):
+            out.append(dataclasses.replace(finding, details=text, summary=summary))
+        else:
+            out.append(dataclasses.replace(finding, summary=summary or finding.summary))
+    return out
 
 
 def _first_sentence(text: str, limit: int = 200) -> str:
