@@ -1,0 +1,356 @@
+"""Helpers shared by the source parsers: reading files safely, TOML errors with a line,
+marker evaluation for the target environment, and the per-file :class:`Collector`.
+
+Every parser raises only :class:`~pipwarden.errors.SourceError` (naming the file and the
+line or key path); problems confined to one entry are recorded in ``Collector.errors``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from pipwarden.errors import SourceError
+from pipwarden.models import Dependency, PackageName, Skipped
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a dependency file larger than this is refused
+
+_TOML_LINE_RE = re.compile(r"line (\d+)")
+_EXTRA_RE = re.compile(r"""\bextra\s*==\s*['"]([^'"]*)['"]|['"]([^'"]*)['"]\s*==\s*extra\b""")
+
+
+def read_text(path: Path, *, display: str | None = None) -> str:
+    """The text of a dependency file: size-limited, UTF-8 (BOM tolerated)."""
+    where = display or str(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror or exc}", location=where) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(
+            f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", location=where
+        )
+    return decode(data, where)
+
+
+def decode(data: bytes, where: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(
+            "file is not valid UTF-8 text", location=f"{where}:{line}"
+        ) from None
+
+
+def load_toml(text: str, where: str) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE_RE.search(str(exc))
+        location = f"{where}:{found.group(1)}" if found else where
+        raise SourceError(f"invalid TOML: {exc}", location=location) from None
+    except (RecursionError, ValueError) as exc:  # pathological nesting
+        raise SourceError(f"invalid TOML: {exc}", location=where) from None
+    return data
+
+
+def table(value: object) -> Mapping[str, Any]:
+    """``value`` if it is a table, else an empty one (wrong types are checked by callers)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def canonical(name: str) -> str:
+    """The PEP 503 name (a plain str; wrap in PackageName where a model needs it)."""
+    return str(canonicalize_name(name))
+
+
+def current_environment() -> dict[str, str]:
+    """The marker environment of the running interpreter."""
+    from packaging.markers import default_environment
+
+    return {key: str(value) for key, value in default_environment().items()}
+
+
+def pinned_version(req: Requirement) -> str | None:
+    """The exact version of ``name==X`` / ``name===X``; None for ranges and wildcards."""
+    specs = list(req.specifier)
+    if len(specs) != 1:
+        return None
+    spec = specs[0]
+    if spec.operator == "===":
+        return spec.version
+    if spec.operator == "==" and not spec.version.endswith(".*"):
+        return spec.version
+    return None
+
+
+def toml_string_line(lines: list[str], needle: str, start: int = 0) -> int | None:
+    """1-based number of the first line at or after ``start`` that contains ``needle``."""
+    for index in range(max(start, 0), len(lines)):
+        if needle in lines[index]:
+            return index + 1
+    return None
+
+
+def header_lines(text: str, header: str = "[[package]]") -> list[int]:
+    """1-based line numbers of every ``header`` line (``[[package]]``), in order."""
+    result: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() == header:
+            result.append(number)
+    return result
+
+
+class MarkerEnvironment:
+    """Evaluates PEP 508 markers for one target interpreter, or keeps everything.
+
+    ``environment`` None means ``--all-platforms``. A marker that cannot be evaluated
+    (malformed, comparing non-versions) counts as *included*: an audit errs on the side of
+    checking a package. ``extra == "x"`` clauses are true when any named extra could apply.
+    """
+
+    def __init__(
+        self, environment: Mapping[str, str] | None, *, any_extra: bool = True
+    ) -> None:
+        self.environment = dict(environment) if environment is not None else None
+        self.any_extra = any_extra  # False: extras count as not requested (installed envs)
+        self._cache: dict[str, bool] = {}
+
+    @property
+    def all_platforms(self) -> bool:
+        return self.environment is None
+
+    def included(self, marker: str | None) -> bool:
+        if not marker or self.environment is None:
+            return True
+        cached = self._cache.get(marker)
+        if cached is None:
+            cached = self._evaluate(marker)
+            self._cache[marker] = cached
+        return cached
+
+    def _evaluate(self, text: str) -> bool:
+        try:
+            marker = Marker(text)
+        except InvalidMarker:
+            return True
+        if self.environment is None:
+            return True
+        extras = {""}
+        for found in _EXTRA_RE.finditer(text) if self.any_extra else ():
+            extras.add(found.group(1) if found.group(1) is not None else found.group(2))
+        for extra in sorted(extras):
+            env = dict(self.environment)
+            env["extra"] = extra
+            try:
+                if marker.evaluate(env):
+                    return True
+            except Exception:  # noqa: BLE001 - packaging raises several kinds; include it
+                return True
+        return False
+
+
+def excluded_reason(marker: str) -> str:
+    return f"excluded by markers: {marker}"
+
+
+def is_url_requirement(text: str) -> bool:
+    lowered = text.strip().lower()
+    return "://" in lowered or lowered.startswith(("git+", "hg+", "svn+", "bzr+", "file:"))
+
+
+@dataclass(frozen=True)
+class Unpinned:
+    """A requirement without an exact pin, kept for ``--resolve``."""
+
+    text: str
+    source: str
+    line: int | None
+    group: str
+    format: str
+
+
+@dataclass
+class Collector:
+    """What one parser found in one file (mutable while parsing, frozen into SourceResult)."""
+
+    source: str
+    format: str
+    markers: MarkerEnvironment
+    dependencies: list[Dependency] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    index_urls: list[str] = field(default_factory=list)
+    # Requirements that are not pinned, for --resolve
+    unpinned: list[Unpinned] = field(default_factory=list)
+
+    def want(self, text: str, source: str | None, line: int | None, group: str) -> None:
+        self.unpinned.append(Unpinned(text, source or self.source, line, group, self.format))
+
+    def error(self, message: str, *, line: int | None = None, key: str | None = None,
+              source: str | None = None) -> None:
+        where = source or self.source
+        if line is not None:
+            where = f"{where}:{line}"
+        elif key:
+            where = f"{where}:{key}"
+        self.errors.append(f"{where}: {message}")
+
+    def skip(
+        self,
+        name: str,
+        reason: str,
+        *,
+        line: int | None = None,
+        group: str = "main",
+        source: str | None = None,
+    ) -> None:
+        self.skipped.append(Skipped(name, reason, source or self.source, line, group))
+
+    def add(self, dep: Dependency) -> None:
+        """Add a pinned dependency unless its markers exclude it (then it is skipped)."""
+        if dep.markers and not self.markers.included(dep.markers):
+            self.skip(dep.name, excluded_reason(dep.markers), line=dep.line, group=dep.group,
+                      source=dep.source)
+            return
+        self.dependencies.append(dep)
+
+    def add_requirement(
+        self,
+        text: str,
+        *,
+        line: int | None = None,
+        key_path: str | None = None,
+        group: str = "main",
+        direct: bool = True,
+        hashes: Iterable[str] = (),
+        parents: tuple[str, ...] = (),
+        source: str | None = None,
+        constraints: Mapping[str, str] | None = None,
+        project: str | None = None,
+        index_urls: tuple[str, ...] = (),
+    ) -> Requirement | None:
+        """Turn one PEP 508 requirement string into a Dependency or a Skipped value."""
+        src = source or self.source
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as exc:
+            self.error(f"invalid requirement {text!r}: {exc}", line=line, key=key_path)
+            return None
+        name = canonical(req.name)
+        marker = str(req.marker) if req.marker is not None else None
+        if project is not None and name == project:
+            self.skip(name, "the project itself (self-referencing extra)", line=line,
+                      group=group, source=src)
+            return req
+        if marker and not self.markers.included(marker):
+            self.skip(name, excluded_reason(marker), line=line, group=group, source=src)
+            return req
+        if req.url:
+            self.skip(name, f"direct URL requirement, not checked: {req.url}", line=line,
+                      group=group, source=src)
+            return req
+        version = pinned_version(req)
+        pinned_by = None
+        if version is None and constraints and name in constraints:
+            version = constraints[name]
+            if not req.specifier.contains(version, prereleases=True):
+                version = None
+            else:
+                pinned_by = "constraint"
+        if version is None:
+            self.skip(name, "not pinned", line=line, group=group, source=src)
+            self.want(text, src, line, group)
+            return req
+        self.dependencies.append(
+            Dependency(
+                name=PackageName(name),
+                version=version,
+                source=src,
+                format=self.format,
+                line=line,
+                key_path=key_path if line is None else None,
+                group=group,
+                direct=direct,
+                parents=parents,
+                hashes=tuple(hashes),
+                markers=marker,
+                extras=tuple(sorted(req.extras)),
+                specifier=text.strip() if pinned_by is None else f"{text.strip()} (constraint)",
+                index_urls=index_urls,
+            )
+        )
+        return req
+
+
+def normalise_hash(value: str) -> str | None:
+    """``sha256:<hex>`` (lowercase algorithm and digest) or None when malformed."""
+    algorithm, sep, digest = value.strip().partition(":")
+    if not sep:
+        algorithm, sep, digest = value.strip().partition("=")
+    if not sep or not algorithm or not digest:
+        return None
+    digest = digest.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]+", digest):
+        return None
+    return f"{algorithm.strip().lower()}:{digest}"
+
+
+def reachable(
+    roots: Iterable[tuple[str, str | None]],
+    edges: Mapping[str, list[tuple[str, str | None]]],
+    markers: MarkerEnvironment | None,
+) -> set[str]:
+    """Nodes reachable from ``roots`` ((node, marker) pairs) along ``edges``.
+
+    With ``markers`` None every edge is followed; otherwise an edge whose marker is false
+    for the target environment is not.
+    """
+    seen: set[str] = set()
+    stack = [
+        node for node, marker in roots if markers is None or markers.included(marker)
+    ]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for child, marker in edges.get(node, ()):
+            if child not in seen and (markers is None or markers.included(marker)):
+                stack.append(child)
+    return seen
+
+
+def incoming_markers(
+    node: str, edges: Mapping[str, list[tuple[str, str | None]]], limit: int = 3
+) -> str:
+    """A short text of the markers on the edges into ``node`` (for the skip reason)."""
+    found: list[str] = []
+    for children in edges.values():
+        for child, marker in children:
+            if child == node and marker and marker not in found:
+                found.append(marker)
+                if len(found) >= limit:
+                    return " or ".join(found)
+    return " or ".join(found) or "no path for this environment"
