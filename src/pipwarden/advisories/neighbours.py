@@ -63,6 +63,11 @@ def skeleton(flat_name: str) -> str:
     return _SQUEEZE.sub(r"\1", text)
 
 
+def squeeze(text: str) -> str:
+    """Runs of one letter reduced to one: ``requesttss`` -> ``requests``."""
+    return _SQUEEZE.sub(r"\1", text)
+
+
 def deletions(flat_name: str) -> set[str]:
     return {flat_name[:i] + flat_name[i + 1 :] for i in range(len(flat_name))}
 

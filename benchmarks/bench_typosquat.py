@@ -1,0 +1,160 @@
+"""Typosquat detection on real data: recall, false positives and speed.
+
+Usage: python benchmarks/bench_typosquat.py [DATA_DIR] [--examples N] [--store]
+
+DATA_DIR defaults to ../shared/data (see its README.md). Prints:
+- recall on the malicious names that have an ``imitates_guess`` (flagged AND right target),
+  and the share of all malicious names flagged by name alone;
+- false positives on ``pypi-longtail-sample.json`` (``random`` and ``near``), and on the
+  popular names when each is checked against all the others;
+- the time to check 1,000 names, with the in-memory index and (``--store``) with a store
+  built in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from pipwarden.checks.typosquat import TyposquatIndex
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
+
+
+def load(data: Path) -> tuple[dict[str, int], list[dict[str, object]], list[str], list[str]]:
+    top = json.loads((data / "top-pypi-packages.json").read_text(encoding="utf-8"))
+    popular: dict[str, int] = {}
+    for row in top["rows"]:
+        popular.setdefault(row["project"], row["download_count"])
+    malicious = json.loads((data / "malicious-pypi-names.json").read_text(encoding="utf-8"))
+    longtail = json.loads((data / "pypi-longtail-sample.json").read_text(encoding="utf-8"))
+    near = [item["name"] for item in longtail["near"]]
+    return popular, malicious["packages"], longtail["random"], near
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
+    parser.add_argument("--examples", type=int, default=0, help="print N misses / FPs")
+    parser.add_argument("--store", action="store_true", help="also time the store-backed index")
+    args = parser.parse_args()
+    data = Path(args.data)
+    popular, malicious, rand, near = load(data)
+
+    started = time.perf_counter()
+    index = TyposquatIndex.from_popular(popular)
+    build_ms = (time.perf_counter() - started) * 1000
+
+    guessed = [m for m in malicious if m.get("imitates_guess")]
+    names = [str(m["name"]) for m in malicious]
+    results = dict(zip(names, index.matches(names), strict=True))
+    right = [m for m in guessed if (r := results[str(m["name"])]) and r.imitates == m["imitates_guess"]]
+    flagged_guessed = [m for m in guessed if results[str(m["name"])]]
+    flagged_all = [n for n in names if results[n]]
+    legit_popular = [m for m in malicious if m.get("in_top15000_rank")]
+
+    rand_hits = [(n, r) for n, r in zip(rand, index.matches(rand), strict=True) if r]
+    near_hits = [(n, r) for n, r in zip(near, index.matches(near), strict=True) if r]
+
+    pop_names = list(popular)
+    pop_hits = []
+    for name, match in zip(pop_names, index.matches(pop_names), strict=True):
+        if match:
+            pop_hits.append((name, match))
+
+    print(f"index build (in memory, {len(popular)} names): {build_ms:.0f} ms")
+    print(
+        f"recall, guessed names (flagged, right target): {len(right)}/{len(guessed)}"
+        f" = {len(right) / len(guessed):.3f}   (flagged with any target:"
+        f" {len(flagged_guessed) / len(guessed):.3f})   target >= 0.80"
+    )
+    print(
+        f"flagged, all malicious names: {len(flagged_all)}/{len(names)}"
+        f" = {len(flagged_all) / len(names):.3f}   target >= 0.18"
+    )
+    print(
+        "malicious names that are popular projects flagged: "
+        + ", ".join(str(m["name"]) for m in legit_popular if results[str(m["name"])]) or "none"
+    )
+    print(
+        f"false positives, random real projects: {len(rand_hits)}/{len(rand)}"
+        f" = {len(rand_hits) / len(rand):.4f}   target <= 0.01"
+    )
+    print(
+        f"false positives, near look-alikes (upper bound): {len(near_hits)}/{len(near)}"
+        f" = {len(near_hits) / len(near):.4f}"
+    )
+    print(
+        f"popular names flagged against the others: {len(pop_hits)}/{len(pop_names)}"
+        f" = {len(pop_hits) / len(pop_names):.4f}   target <= 0.005"
+    )
+    rules = Counter(r.rule for n in names if (r := results[n]))
+    print("rules on malicious names: " + ", ".join(f"{k} {v}" for k, v in rules.most_common()))
+    by_guess_rule = Counter(str(m["imitates_rule"]) for m in guessed)
+    got_by_rule = Counter(str(m["imitates_rule"]) for m in right)
+    print(
+        "recall by guess rule: "
+        + ", ".join(f"{k} {got_by_rule[k]}/{v}" for k, v in by_guess_rule.most_common())
+    )
+
+    rng = random.Random(5)
+    sample = rng.sample(rand, 500) + rng.sample(names, 500)
+    index.matches(sample[:10])
+    started = time.perf_counter()
+    index.matches(sample)
+    mem_ms = (time.perf_counter() - started) * 1000
+    print(f"time, 1,000 names (in memory): {mem_ms:.0f} ms   target <= 200 ms")
+    pop_sample = rng.sample(pop_names[:5000], 1000)
+    started = time.perf_counter()
+    index.matches(pop_sample)
+    print(f"time, 1,000 popular names (in memory): {(time.perf_counter() - started) * 1000:.0f} ms")
+
+    if args.store:
+        from pipwarden.advisories.importer import update
+        from pipwarden.advisories.store import Store
+        from pipwarden.checks.typosquat import store_index
+
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / "advisories.sqlite"
+            started = time.perf_counter()
+            update(target, osv=str(data / "osv-pypi" / "all.zip"), popular=str(data / "top-pypi-packages.json"))
+            print(f"db update with neighbours: {(time.perf_counter() - started):.1f} s")
+            with Store.open(target) as store:
+                started = time.perf_counter()
+                sindex = store_index(store)
+                sindex.matches(sample)
+                print(f"time, 1,000 names (store, cold): {(time.perf_counter() - started) * 1000:.0f} ms")
+                started = time.perf_counter()
+                sindex.matches(pop_sample)
+                print(f"time, 1,000 popular names (store): {(time.perf_counter() - started) * 1000:.0f} ms")
+                started = time.perf_counter()
+                check = sindex.matches(rand[:1000])
+                print(f"time, 1,000 random real names (store): {(time.perf_counter() - started) * 1000:.0f} ms")
+                assert sum(1 for c in check if c) == sum(1 for c in index.matches(rand[:1000]) if c)
+
+    if args.examples:
+        missed = [m for m in guessed if m not in right]
+        rng.shuffle(missed)
+        print("\nmissed guessed names (name -> guess, guess rule | ours):")
+        for m in missed[: args.examples]:
+            r = results[str(m["name"])]
+            ours = f"{r.imitates} ({r.rule})" if r else "-"
+            print(f"  {m['name']} -> {m['imitates_guess']} [{m['imitates_rule']}] | {ours}")
+        print("\nfalse positives, random:")
+        for n, r in rand_hits[: args.examples]:
+            print(f"  {n} -> {r.imitates} ({r.rule_text}, {r.imitates_downloads})")
+        print("\nfalse positives, popular:")
+        for n, r in pop_hits[: args.examples]:
+            print(f"  {n} ({r.downloads}) -> {r.imitates} ({r.rule_text}, {r.imitates_downloads})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

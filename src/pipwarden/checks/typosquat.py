@@ -1,0 +1,611 @@
+"""Typosquat detection: is this name a look-alike of a popular project?
+
+A candidate is compared with the popular list (name -> monthly downloads) through the key
+neighbourhoods of :mod:`pipwarden.advisories.neighbours` (a handful of dictionary or SQLite
+look-ups per name, never a loop over the whole list). Each relation found is a *rule*:
+
+- strong (high confidence): adjacent letters swapped, a doubled or dropped double letter,
+  look-alike letters (``rn``/``m``, ``vv``/``w``, ``1``/``l``/``I``, ``0``/``o``), non-ASCII
+  letters (suspicious on their own), separators changed, tokens reordered;
+- edits (high confidence for well-known targets, else low): one letter added, missing or
+  changed (a neighbouring key counts as stronger than any other letter);
+- affixes (``python-``, ``py``, ``-py``, ``3``, ``2``, ``lib``, ``-dev``, ``-sdk``) added,
+  removed or swapped;
+- combosquats (low confidence): a widely used name plus other words, e.g. ``requests-pro``.
+
+The popularity gate: a relation is reported only when the imitated project is popular enough
+for that rule (weaker rules need a more popular target, short names need more evidence) and
+the candidate is not popular itself, or is at least :attr:`Thresholds.ratio` times less
+downloaded than its target (``requests-toolbelt`` is real and popular, so it is not a squat of
+``requests``). The thresholds were chosen by measurement (``benchmarks/bench_typosquat.py``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from packaging.utils import canonicalize_name
+
+from pipwarden.advisories import neighbours as nb
+from pipwarden.models import Severity, TyposquatFinding
+
+Hits = Mapping[str, Sequence[tuple[str, int]]]
+
+
+class NeighbourLookup(Protocol):
+    """key -> [(popular name, downloads)] for the keys that exist."""
+
+    def __call__(self, keys: Collection[str]) -> Hits: ...
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+SWAP = "letters swapped"
+DOUBLED = "letter doubled"
+UNDOUBLED = "doubled letter dropped"
+CONFUSABLE = "look-alike letters"
+NON_ASCII = "non-ASCII letters"
+SEPARATORS = "separators changed"
+REORDERED = "words reordered"
+KEYBOARD = "neighbouring key or a digit typed"
+INSERTED = "one letter added"
+DELETED = "one letter missing"
+SUBSTITUTED = "one letter changed"
+AFFIX_ADDED = "affix added"
+AFFIX_REMOVED = "affix removed"
+AFFIX_SWAPPED = "affix changed"
+COMBO = "popular name plus other words"
+DISTANCE2 = "two letters changed"
+DOUBLED_PLUS = "doubled letters and one more slip"
+
+STRONG = frozenset({SWAP, DOUBLED, UNDOUBLED, CONFUSABLE, NON_ASCII, SEPARATORS, REORDERED})
+EDITS = frozenset({KEYBOARD, INSERTED, DELETED, SUBSTITUTED, DOUBLED_PLUS})
+AFFIXES = frozenset({AFFIX_ADDED, AFFIX_REMOVED, AFFIX_SWAPPED})
+
+# Preference when several rules fire (lower first), then the most downloaded target.
+_TIER = {
+    NON_ASCII: 0,
+    CONFUSABLE: 0,
+    SEPARATORS: 0,
+    SWAP: 1,
+    DOUBLED: 1,
+    UNDOUBLED: 1,
+    REORDERED: 1,
+    KEYBOARD: 2,
+    INSERTED: 2,
+    DELETED: 2,
+    SUBSTITUTED: 2,
+    AFFIX_ADDED: 3,
+    AFFIX_REMOVED: 3,
+    AFFIX_SWAPPED: 3,
+    COMBO: 4,
+    DOUBLED_PLUS: 2,
+    DISTANCE2: 5,
+}
+
+_VERSIONISH = re.compile(r"v?\d+[a-z]?")
+_KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+def _keyboard() -> dict[str, frozenset[str]]:
+    """QWERTY neighbours; each row is shifted half a key right of the one above it."""
+    where = {ch: (r, c) for r, row in enumerate(_KEYBOARD_ROWS) for c, ch in enumerate(row)}
+    near: dict[str, set[str]] = {ch: set() for ch in where}
+    for ch, (r, c) in where.items():
+        for dr, dc in ((0, -1), (0, 1), (-1, 0), (-1, 1), (1, -1), (1, 0)):
+            row = r + dr
+            if 0 <= row < len(_KEYBOARD_ROWS) and 0 <= c + dc < len(_KEYBOARD_ROWS[row]):
+                near[ch].add(_KEYBOARD_ROWS[row][c + dc])
+    return {ch: frozenset(v) for ch, v in near.items()}
+
+
+KEYBOARD_NEIGHBOURS = _keyboard()
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words that say nothing about a project: a popular name plus only these is a combosquat
+# pattern; a popular name that *is* one of these is never a combosquat target.
+GENERIC_WORDS = _words(
+    """installer install build coverage datasets regex docker make args panda crypto
+    transaction logger tools tool utils util core setup config common base test tests client
+    server plugin plugins helper helpers python lib api sdk http json text data time path files
+    file cli app web auth async cache color colors log logging types typing attrs six mock toml
+    package packages update updater loader system network proxy session sessions request shell
+    print random model models string strings numbers image images video audio"""
+)
+
+# Words a combosquat adds to a popular name to look official, newer or better (in addition to
+# the generic words above). A popular name plus only such words (or digits) is suspicious; a
+# popular name plus a word of its own (``django-soil``) is a normal project.
+LURE_WORDS = _words(
+    """pro plus new newer newest latest free fix fixed fixes upgrade upgraded upgrades updated
+    fast faster easy rapid rapidly quick secure security safe official lite light mod module
+    modules pkg pkgs full dev devel beta alpha stable release v1 v2 v3 v4 https proxies socks
+    utf8 toolkit toolbelt kit kits enhancer enhanced extended ext extra extras patch patched
+    fork forked mirror installer download downloader binary bin win windows linux mac macos
+    local async aio helper helpers addon addons support wrapper wrappers master main lib3
+    original real true super ultra better best simple simplified module2 connector handler"""
+) | GENERIC_WORDS
+
+# Cyrillic and Greek letters that render like Latin ones (lower case).
+_HOMOGLYPHS = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j",
+        "ԁ": "d", "ɡ": "g", "ӏ": "l", "α": "a", "ο": "o", "ρ": "p", "ν": "v", "κ": "k",
+        "τ": "t", "ι": "i", "υ": "u",
+    }
+)
+
+
+_M = 1_000_000
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Popularity gates: the monthly downloads the imitated project needs, per kind of rule
+    and per length of the candidate (separator-free letters: up to 5, 6, 7, 8 or more).
+
+    Short names need a more popular target (a 5-letter name has many real neighbours); strong
+    rules (swaps, doubles, look-alikes) need little. ``None`` means never.
+    """
+
+    ratio: float = 1000.0  # a popular candidate must be this many times less downloaded
+    strong: tuple[int | None, ...] = (2 * _M, 0, 0, 0)
+    deleted: tuple[int | None, ...] = (100 * _M, _M // 2, _M // 2, 0)
+    inserted: tuple[int | None, ...] = (100 * _M, 10 * _M, 0, 0)
+    keyboard: tuple[int | None, ...] = (100 * _M, _M // 2, 0, 0)
+    substituted: tuple[int | None, ...] = (None, 100 * _M, 100 * _M, 100 * _M)
+    high_confidence_downloads: int = 10 * _M
+    affix_min_downloads: int = 5 * _M
+    combo_min_downloads: int = 100 * _M
+    combo_min_len: int = 5
+    glued_min_len: int = 8  # a popular name this long glued to other letters is a combosquat
+    distance2: tuple[int | None, ...] = (None, None, 100 * _M, 5 * _M)
+    distance2_pool: int = 5000  # the most downloaded names searched at distance 2
+    pool_min_downloads: int = _M // 2
+
+    def floor(self, rule: str, length: int) -> int | None:
+        table = {
+            DELETED: self.deleted,
+            INSERTED: self.inserted,
+            DOUBLED_PLUS: self.inserted,
+            KEYBOARD: self.keyboard,
+            SUBSTITUTED: self.substituted,
+            DISTANCE2: self.distance2,
+        }.get(rule, self.strong)
+        return table[min(max(length - 5, 0), 3)]
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class Match:
+    candidate: str
+    imitates: str
+    rule: str
+    imitates_downloads: int
+    downloads: int | None
+    detail: str = ""
+
+    @property
+    def rule_text(self) -> str:
+        return f"{self.rule} ({self.detail})" if self.detail else self.rule
+
+
+# --- classification --------------------------------------------------------------------------
+
+
+def _is_double(text: str, i: int) -> bool:
+    ch = text[i]
+    return (i > 0 and text[i - 1] == ch) or (i + 1 < len(text) and text[i + 1] == ch)
+
+
+def classify_edit(cand: str, target: str) -> str | None:
+    """The single-edit relation between two separator-free names, or None."""
+    lc, lt = len(cand), len(target)
+    if lc == lt + 1:
+        for i in range(lc):
+            if cand[:i] + cand[i + 1 :] == target:
+                if _is_double(cand, i):
+                    return DOUBLED
+                # a letter put in front is a prefix, a digit is a version: not typing slips
+                return None if i == 0 or cand[i].isdigit() else INSERTED
+        return None
+    if lt == lc + 1:
+        for i in range(lt):
+            if target[:i] + target[i + 1 :] == cand:
+                return UNDOUBLED if _is_double(target, i) else DELETED
+        return None
+    if lc != lt:
+        return None
+    diff = [i for i in range(lc) if cand[i] != target[i]]
+    if len(diff) == 1:
+        a, b = cand[diff[0]], target[diff[0]]
+        if nb.skeleton(a) == nb.skeleton(b):
+            return CONFUSABLE
+        if a in KEYBOARD_NEIGHBOURS.get(b, frozenset()) or (a.isdigit() and b.isalpha()):
+            return KEYBOARD
+        return SUBSTITUTED
+    if (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and cand[diff[0]] == target[diff[1]]
+        and cand[diff[1]] == target[diff[0]]
+    ):
+        return SWAP
+    return None
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+
+def memory_lookup(popular: Mapping[str, int]) -> NeighbourLookup:
+    """A look-up over an in-memory index built from ``popular`` (canonical name -> downloads)."""
+    names = [str(canonicalize_name(n)) for n in popular]
+    downloads = {str(canonicalize_name(n)): int(d) for n, d in popular.items()}
+    index = nb.build(names)
+
+    def lookup(keys: Collection[str]) -> Hits:
+        out: dict[str, list[tuple[str, int]]] = {}
+        for key in keys:
+            found = index.get(key)
+            if found:
+                out[key] = [(n, downloads[n]) for n in found]
+        return out
+
+    return lookup
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """The keys one candidate asks for, and what a hit on each would mean."""
+
+    raw: str
+    canonical: str
+    flat: str
+    keys: tuple[tuple[str, str, str], ...]  # (key, purpose, detail)
+    non_ascii: bool
+
+
+def _ascii_fold(raw: str) -> str:
+    """Homoglyphs to the Latin letters they imitate, accents dropped."""
+    text = unicodedata.normalize("NFKD", raw.lower().translate(_HOMOGLYPHS))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _probe(raw: str) -> _Probe:
+    non_ascii = not raw.isascii()
+    text = _ascii_fold(raw) if non_ascii else raw
+    canonical = str(canonicalize_name(text))
+    flat = nb.flat(canonical)
+    keys: list[tuple[str, str, str]] = [("n" + canonical, "self", "")]
+    keys.append(("f" + flat, "flat", ""))
+    if len(flat) >= nb.MIN_DELETE_LEN - 1:
+        keys.append(("d" + flat, "edit", ""))
+        for variant in nb.deletions(flat):
+            keys.append(("f" + variant, "edit", ""))
+            keys.append(("d" + variant, "edit", ""))
+    keys.append(("s" + nb.skeleton(nb.visual_flat(text)), "skeleton", ""))
+    parts = nb.tokens(canonical)
+    if len(parts) >= 2:
+        keys.append(("t" + "-".join(sorted(parts)), "tokens", ""))
+    keys.append(("c" + flat, "affix-removed", ""))
+    for core in nb.cores(flat):
+        keys.append(("f" + core, "affix-added", ""))
+        keys.append(("c" + core, "affix-swapped", ""))
+    # combosquats: a proper run of tokens, or a long prefix/suffix of the flat form
+    for part in parts:
+        keys.append(("n" + part, "word", ""))
+    for i in range(len(parts)):
+        for j in range(i + 1, len(parts) + 1):
+            if j - i < len(parts):
+                keys.append(("n" + "-".join(parts[i:j]), "combo", ""))
+    for k in range(5, len(flat)):
+        keys.append(("f" + flat[:k], "combo", ""))
+        keys.append(("f" + flat[-k:], "combo", ""))
+    return _Probe(raw, canonical, flat, tuple(keys), non_ascii)
+
+
+class TyposquatIndex:
+    """Judge candidate names against the popular projects behind ``lookup``."""
+
+    def __init__(
+        self,
+        lookup: NeighbourLookup,
+        popular: Callable[[], Mapping[str, int]],
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    ):
+        """``lookup`` answers key queries; ``popular`` (called lazily, at most once) gives the
+        whole list, most downloaded first, for the distance-2 search."""
+        self._lookup = lookup
+        self._popular = popular
+        self._pool: dict[int, tuple[list[str], list[str], list[int]]] | None = None
+        self.thresholds = thresholds
+
+    @classmethod
+    def from_popular(
+        cls, popular: Mapping[str, int], thresholds: Thresholds = DEFAULT_THRESHOLDS
+    ) -> TyposquatIndex:
+        return cls(memory_lookup(popular), lambda: popular, thresholds)
+
+    def _distance2_pool(self) -> dict[int, tuple[list[str], list[str], list[int]]]:
+        """flat length -> (flat names, names, downloads) of the names worth a distance-2 search."""
+        if self._pool is None:
+            th = self.thresholds
+            floor = min((f for f in th.distance2 if f is not None), default=None)
+            floor = min(floor or 0, th.pool_min_downloads)
+            pool: dict[int, tuple[list[str], list[str], list[int]]] = {}
+            ranked = sorted(self._popular().items(), key=lambda item: -item[1])
+            for name, downloads in ranked[: th.distance2_pool]:
+                if downloads < floor:
+                    break
+                flat = nb.flat(name)
+                entry = pool.setdefault(len(flat), ([], [], []))
+                entry[0].append(flat)
+                entry[1].append(name)
+                entry[2].append(downloads)
+            self._pool = pool
+        return self._pool
+
+    def _distance2(self, probe: _Probe, own: int | None) -> Match | None:
+        """Two slips: a doubled letter plus one edit, or two typing slips in a long name
+        (popular targets, same first letter, not two letters added at one end)."""
+        length = len(probe.flat)
+        if own is not None or length < nb.MIN_DELETE_LEN:
+            return None
+        from rapidfuzz.distance import OSA
+        from rapidfuzz.process import extract
+
+        th = self.thresholds
+        pool = self._distance2_pool()
+        squeezed = nb.squeeze(probe.flat)
+        best: Match | None = None
+        for size in range(length - 2, length + 3):
+            entry = pool.get(size)
+            if not entry:
+                continue
+            flats, names, downloads = entry
+            for tflat, _score, i in extract(
+                probe.flat, flats, scorer=OSA.distance, score_cutoff=2, limit=None
+            ):
+                if best and downloads[i] <= best.imitates_downloads:
+                    continue
+                if tflat[0] != probe.flat[0]:
+                    continue
+                if (
+                    _doubles(probe.flat) > _doubles(tflat)
+                    and OSA.distance(squeezed, nb.squeeze(tflat)) <= 1
+                ):
+                    rule = DOUBLED_PLUS
+                elif not _is_affix_edit(probe.flat, tflat):
+                    rule = DISTANCE2
+                else:
+                    continue
+                floor = th.floor(rule, length)
+                if floor is not None and downloads[i] >= floor:
+                    best = Match(probe.canonical, names[i], rule, downloads[i], own)
+        return best
+
+    # -- judgement --------------------------------------------------------------------------
+    def matches(self, names: Iterable[str]) -> list[Match | None]:
+        """The best match for each name (None when it looks like nothing popular)."""
+        probes = [_probe(n) for n in names]
+        wanted = {key for p in probes for key, _, _ in p.keys}
+        hits = self._lookup(wanted)
+        return [self._judge(p, hits) for p in probes]
+
+    def check(self, names: Iterable[str]) -> list[TyposquatFinding]:
+        out: list[TyposquatFinding] = []
+        for match in self.matches(names):
+            if match is not None:
+                out.append(finding(match, self.thresholds))
+        return out
+
+    def _judge(self, probe: _Probe, hits: Hits) -> Match | None:
+        own = None
+        for name, downloads in hits.get("n" + probe.canonical, ()):
+            if name == probe.canonical:
+                own = downloads
+        candidates: list[Match] = []
+        seen: set[tuple[str, str]] = set()
+        for key, purpose, _detail in probe.keys:
+            for target, downloads in hits.get(key, ()):
+                if purpose == "word" or target == probe.canonical or (target, purpose) in seen:
+                    continue
+                seen.add((target, purpose))
+                rule, detail = self._rule(probe, purpose, target)
+                if rule is None:
+                    continue
+                if probe.non_ascii and rule != COMBO:
+                    detail = rule if rule not in (SEPARATORS, CONFUSABLE) else ""
+                    rule = NON_ASCII
+                match = Match(probe.canonical, target, rule, downloads, own, detail)
+                if self._passes(match, probe, hits):
+                    candidates.append(match)
+        if candidates:
+            return min(candidates, key=lambda m: (_TIER[m.rule], -m.imitates_downloads))
+        far = self._distance2(probe, own)
+        if far is not None:
+            return far
+        if probe.non_ascii:
+            return Match(probe.raw, "", NON_ASCII, 0, own)
+        return None
+
+    def _rule(self, probe: _Probe, purpose: str, target: str) -> tuple[str | None, str]:
+        tflat = nb.flat(target)
+        if purpose == "flat":
+            return (SEPARATORS if tflat == probe.flat else None), ""
+        if purpose == "edit":
+            return classify_edit(probe.flat, tflat), ""
+        if purpose == "skeleton":
+            if tflat == probe.flat:
+                return SEPARATORS, ""
+            edit = classify_edit(probe.flat, tflat)
+            if edit in (DOUBLED, UNDOUBLED, CONFUSABLE):
+                return edit, ""
+            if nb.squeeze(probe.flat) == nb.squeeze(tflat):
+                return (DOUBLED if len(probe.flat) > len(tflat) else UNDOUBLED), ""
+            return CONFUSABLE, ""
+        if purpose == "tokens":
+            return REORDERED, ""
+        if purpose.startswith("affix"):
+            return _affix_rule(purpose, probe.flat, tflat)
+        if purpose == "combo":
+            rest = _combo_rest(probe.canonical, probe.flat, target)
+            return COMBO, f"+{rest}" if rest else ""
+        return None, ""
+
+    def _passes(self, match: Match, probe: _Probe, hits: Hits) -> bool:
+        th = self.thresholds
+        if match.downloads is not None and (
+            match.imitates_downloads < th.ratio * match.downloads
+            or match.rule not in STRONG | EDITS  # a popular combination is a real project
+        ):
+            return False
+        length = len(probe.flat)
+        rule = match.rule
+        target = match.imitates_downloads
+        if rule == NON_ASCII:
+            return True
+        if rule in STRONG or rule in EDITS:
+            floor = th.floor(rule, length)
+            return length >= nb.MIN_DELETE_LEN and floor is not None and target >= floor
+        if rule in AFFIXES:
+            return target >= th.affix_min_downloads
+        if rule == COMBO:
+            return (
+                target >= th.combo_min_downloads
+                and len(nb.flat(match.imitates)) >= th.combo_min_len
+                and match.imitates not in GENERIC_WORDS
+                and (
+                    self._lure(match.detail.removeprefix("+"), hits)
+                    or _glued(probe.canonical, match.imitates, th.glued_min_len)
+                )
+            )
+        return False
+
+    def _lure(self, rest: str, hits: Hits) -> bool:
+        """Whether the words added to a popular name are lures, digits or another popular name."""
+        words = [w for w in rest.split("-") if w]
+        if not words:
+            return False
+        for word in words:
+            if word in LURE_WORDS or _VERSIONISH.fullmatch(word):
+                continue
+            found = hits.get("n" + word, ())
+            if any(d >= self.thresholds.combo_min_downloads for _, d in found):
+                continue
+            return False
+        return True
+
+
+def _doubles(text: str) -> int:
+    return len(text) - len(nb.squeeze(text))
+
+
+def _glued(canonical: str, target: str, min_len: int) -> bool:
+    """The target's letters run straight into other letters (``instarequests``)."""
+    tflat = nb.flat(target)
+    if len(tflat) < min_len:
+        return False
+    return any(tflat in token and tflat != token for token in nb.tokens(canonical))
+
+
+def _is_affix_edit(cand: str, target: str) -> bool:
+    """Two letters added or removed together at one end: a word, not a typing slip."""
+    if abs(len(cand) - len(target)) != 2:
+        return False
+    longer, shorter = (cand, target) if len(cand) > len(target) else (target, cand)
+    return longer.startswith(shorter) or longer.endswith(shorter)
+
+
+def _affix_rule(purpose: str, cand: str, target: str) -> tuple[str | None, str]:
+    if purpose == "affix-added":
+        return AFFIX_ADDED, _affix_text(cand, target)
+    if purpose == "affix-removed":
+        return AFFIX_REMOVED, _affix_text(target, cand)
+    return AFFIX_SWAPPED, ""
+
+
+def _affix_text(longer: str, core: str) -> str:
+    if longer.endswith(core):
+        return f"'{longer[: -len(core)]}' before it"
+    if longer.startswith(core):
+        return f"'{longer[len(core):]}' after it"
+    return ""
+
+
+def _combo_rest(canonical: str, flat: str, target: str) -> str:
+    parts = nb.tokens(canonical)
+    tparts = nb.tokens(target)
+    for i in range(len(parts) - len(tparts) + 1):
+        if parts[i : i + len(tparts)] == tparts:
+            return "-".join(parts[:i] + parts[i + len(tparts) :])
+    tflat = nb.flat(target)
+    return flat.replace(tflat, "", 1)
+
+
+# --- findings ----------------------------------------------------------------------------------
+
+
+def human_count(value: int) -> str:
+    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
+        if value >= size:
+            number = value / size
+            text = f"{number:.1f}" if number < 10 else f"{number:.0f}"
+            return text.removesuffix(".0") + suffix
+    return str(value)
+
+
+def confidence(match: Match, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
+    if match.rule in STRONG:
+        return "high"
+    if match.rule in EDITS:
+        return "high" if match.imitates_downloads >= thresholds.high_confidence_downloads else "low"
+    return "low"
+
+
+def summary(match: Match) -> str:
+    if not match.imitates:
+        return f"{match.candidate}: the name contains non-ASCII letters (no project name does)"
+    own = (
+        f"{match.candidate} has {human_count(match.downloads)}"
+        if match.downloads is not None
+        else f"{match.candidate} is not among the popular projects"
+    )
+    return (
+        f"{match.candidate}: looks like {match.imitates} ({match.rule_text}); "
+        f"{match.imitates} has {human_count(match.imitates_downloads)} downloads/month, {own}"
+    )
+
+
+def finding(match: Match, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> TyposquatFinding:
+    conf = confidence(match, thresholds)
+    return TyposquatFinding(
+        id=f"TYPOSQUAT-{match.imitates}" if match.imitates else "TYPOSQUAT-NON-ASCII",
+        severity=Severity.HIGH if conf == "high" else Severity.MODERATE,
+        summary=summary(match),
+        package=match.candidate,
+        imitates=match.imitates,
+        rule=match.rule_text,
+        downloads=match.downloads,
+        imitates_downloads=match.imitates_downloads or None,
+        confidence=conf,
+    )
+
+
+def find_typosquats(
+    names: Iterable[str],
+    popular: Mapping[str, int],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> list[TyposquatFinding]:
+    """Findings for the ``names`` that imitate a project in ``popular`` (name -> downloads)."""
+    return TyposquatIndex.from_popular(popular, thresholds).check(names)
