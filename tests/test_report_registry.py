@@ -51,7 +51,9 @@ def audit_report() -> Report:
             direct=False,
             parents=("fastapi",),
         ),
-        _dep("fastapi", "0.100.0", source="poetry.lock", format="poetry.lock", key_path="package[3]"),
+        _dep(
+            "fastapi", "0.100.0", source="poetry.lock", format="poetry.lock", key_path="package[3]"
+        ),
         _dep("reqeusts", "2.31.0", source="requirements.txt", line=5),
         _dep("evil-pkg", "1.0", source="requirements.txt", line=6, group="dev"),
         _dep("jinja2", "3.1.2", source="requirements.txt", line=7),
@@ -287,4 +289,3 @@ def test_cyclonedx_library_is_imported_only_for_cyclonedx() -> None:
         "assert 'cyclonedx' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-

@@ -227,9 +227,7 @@ def _recommendation(findings: list[VulnerabilityFinding | MaliciousFinding]) -> 
     return "Upgrade to >= " + " (or >= ".join(fixes) + ")" * (len(fixes) - 1)
 
 
-def _vulnerabilities(
-    report: Report, components: dict[tuple[str, str], Component]
-) -> list[Any]:
+def _vulnerabilities(report: Report, components: dict[tuple[str, str], Component]) -> list[Any]:
     from cyclonedx.model import Property, XsUri
     from cyclonedx.model.impact_analysis import ImpactAnalysisAffectedStatus
     from cyclonedx.model.vulnerability import (
@@ -259,7 +257,11 @@ def _vulnerabilities(
             if component is None:
                 continue
             versions = (
-                [BomTargetVersionRange(version=finding.version, status=ImpactAnalysisAffectedStatus.AFFECTED)]
+                [
+                    BomTargetVersionRange(
+                        version=finding.version, status=ImpactAnalysisAffectedStatus.AFFECTED
+                    )
+                ]
                 if finding.version
                 else []
             )
@@ -292,7 +294,9 @@ def _vulnerabilities(
                 detail=details or None,
                 recommendation=_recommendation(items),
                 advisories=[VulnerabilityAdvisory(url=XsUri(url), title=first.summary or None)],
-                published=_published(first.published if isinstance(first, VulnerabilityFinding) else None),
+                published=_published(
+                    first.published if isinstance(first, VulnerabilityFinding) else None
+                ),
                 analysis=analysis,
                 affects=affects,
                 properties=properties,
@@ -344,7 +348,11 @@ def build_bom(report: Report) -> Bom:
     for item in report.unchecked:
         bom.metadata.properties.add(Property(name="pipwarden:not-checked", value=item))
     for skip in report.skipped:
-        where = f" ({skip.source}:{skip.line})" if skip.line else (f" ({skip.source})" if skip.source else "")
+        where = (
+            f" ({skip.source}:{skip.line})"
+            if skip.line
+            else (f" ({skip.source})" if skip.source else "")
+        )
         bom.metadata.properties.add(
             Property(name="pipwarden:skipped", value=f"{skip.name}: {skip.reason}{where}")
         )

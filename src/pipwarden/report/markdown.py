@@ -40,7 +40,8 @@ _ADVISORY_BASE = "https://osv.dev/vulnerability/"
 def cell(text: object) -> str:
     """Text safe inside a table cell: HTML and pipes escaped, line breaks as ``<br>``."""
     value = "" if text is None else str(text)
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # ``<`` and ``&`` are enough to stop HTML tags and entities; ``>`` alone cannot open one.
+    value = value.replace("&", "&amp;").replace("<", "&lt;")
     value = value.replace("|", "\\|")
     lines = [line.strip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return "<br>".join(line for line in lines if line)
@@ -171,7 +172,9 @@ def _finding_label(finding: AnyFinding) -> str:
         case TyposquatFinding():
             extra.append(f"imitates {_code(finding.imitates)}" if finding.imitates else "")
         case ReputationFinding():
-            extra.append(cell(f"{finding.verdict}: {finding.signal}" if finding.signal else finding.verdict))
+            extra.append(
+                cell(f"{finding.verdict}: {finding.signal}" if finding.signal else finding.verdict)
+            )
         case IntegrityFinding():
             bits = [finding.check, finding.file or ""]
             extra.append(cell(" ".join(b for b in bits if b)))
@@ -280,7 +283,9 @@ def _skipped_line(report: Report) -> str | None:
         return None
     reasons = Counter(s.reason.split(":")[0].strip() for s in report.skipped)
     words = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items(), key=lambda i: (-i[1], i[0])))
-    return f"{plural(len(report.skipped), 'dependency', 'dependencies')} not checked ({cell(words)})"
+    return (
+        f"{plural(len(report.skipped), 'dependency', 'dependencies')} not checked ({cell(words)})"
+    )
 
 
 # --- render -------------------------------------------------------------------------------------
@@ -297,7 +302,9 @@ def render(report: Report, *, verbose: bool = False, color: bool = False) -> str
         # Leave out "Fixed in" and "Via" when no row has anything to say there (vet, verify).
         keep = [i for i in range(len(headers)) if i < 4 or any(row[i] for row in package_rows)]
         lines += [""]
-        lines += _table([headers[i] for i in keep], [[row[i] for i in keep] for row in package_rows])
+        lines += _table(
+            [headers[i] for i in keep], [[row[i] for i in keep] for row in package_rows]
+        )
     code_rows = _code_rows(active)
     if code_rows:
         lines += [""]
@@ -322,7 +329,9 @@ def render(report: Report, *, verbose: bool = False, color: bool = False) -> str
                     published,
                 ]
             )
-        lines += _table(["ID", "Aliases", "Severity", "Package", "Summary", "Published"], detail_rows)
+        lines += _table(
+            ["ID", "Aliases", "Severity", "Package", "Summary", "Published"], detail_rows
+        )
         lines += ["", "</details>"]
 
     notes: list[str] = []

@@ -96,7 +96,9 @@ def _region(finding: AnyFinding, line: int | None) -> dict[str, int]:
     return {"startLine": max(line or 1, 1)}
 
 
-def _declaration(finding: AnyFinding, deps: dict[tuple[str, str], list[Dependency]]) -> tuple[str | None, int | None]:
+def _declaration(
+    finding: AnyFinding, deps: dict[tuple[str, str], list[Dependency]]
+) -> tuple[str | None, int | None]:
     """(file, line) where the finding's package was declared."""
     if isinstance(finding, CodeFinding):
         return finding.file or None, finding.line
@@ -164,12 +166,19 @@ def _rule(rule_id: str, findings: list[AnyFinding]) -> dict[str, Any]:
         tags.append("dependency")
     rule: dict[str, Any] = {
         "id": rule_id,
-        "name": (first.rule_name if isinstance(first, CodeFinding) and first.rule_name else _RULE_NAMES[first.kind]),
+        "name": (
+            first.rule_name
+            if isinstance(first, CodeFinding) and first.rule_name
+            else _RULE_NAMES[first.kind]
+        ),
         "shortDescription": {"text": summary},
         "fullDescription": {"text": details.strip() or summary},
         "help": {"text": "\n\n".join(help_text), "markdown": "\n\n".join(help_md)},
         "defaultConfiguration": {"level": LEVELS[first.severity]},
-        "properties": {"tags": tags, "precision": "high" if first.kind != "reputation" else "medium"},
+        "properties": {
+            "tags": tags,
+            "precision": "high" if first.kind != "reputation" else "medium",
+        },
     }
     if url:
         rule["helpUri"] = url
