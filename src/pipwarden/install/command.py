@@ -1,0 +1,360 @@
+"""The install, rollback and history workflows (called by :mod:`pipwarden.app`).
+
+install: snapshot + plan (pip dry-run report) -> fetch and inspect the planned archives ->
+checks (store, typosquats, wheel contents) -> verdict -> journal (snapshot, kept wheels) ->
+hash-pinned install -> npm-style summary. A pip failure during the install is rolled back from
+the journal at once (exit 2); a failed rollback exits 3 with the manual steps.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TextIO
+
+from packaging.utils import canonicalize_name
+
+from pipwarden.errors import InstallError, RollbackError, UsageError
+from pipwarden.install import apply as apply_mod
+from pipwarden.install import guard, plan, rollback, snapshot, wheels
+from pipwarden.install.journal import Change, Journal, Transaction
+from pipwarden.models import (
+    AnyFinding,
+    Dependency,
+    MaliciousFinding,
+    PackageName,
+    TyposquatFinding,
+    VulnerabilityFinding,
+)
+from pipwarden.report.summary import plural, severity_words
+from pipwarden.settings import store_path
+
+TOP_LEVEL_PROJECTS = 1000  # popular projects whose import names a wheel must not ship
+
+
+@dataclass(frozen=True)
+class InstallOutcome:
+    exit_code: int
+    transaction: int | None = None
+    result: guard.GuardResult | None = None
+
+
+def _open_store() -> object | None:
+    from pipwarden.advisories.store import Store
+
+    path = store_path()
+    if not path.is_file():
+        return None
+    return Store.open(path)
+
+
+def _python(python: str | None) -> str:
+    """The target interpreter as an absolute path (symlinks kept: a venv's python is one)."""
+    if not python:
+        return sys.executable
+    if os.sep in python or (os.altsep and os.altsep in python):
+        return os.path.abspath(python)
+    found = shutil.which(python)
+    if found is None:
+        raise UsageError(f"no interpreter named {python!r} on PATH", location="--python")
+    return found
+
+
+def check_plan(
+    items: Sequence[plan.PlannedItem],
+    before: snapshot.Snapshot,
+    wheelhouse: Path,
+    *,
+    offline: bool = False,
+) -> tuple[guard.GuardResult, dict[str, Path]]:
+    """Fetch, inspect and judge the planned items. Returns the verdicts and fetched files."""
+    from pipwarden.advisories.store import Store
+
+    files: dict[str, Path] = {}
+    fetchable = [i for i in items if i.hashable]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        fetched = list(pool.map(lambda i: plan.fetch(i, wheelhouse, offline=offline), fetchable))
+    for item, path in zip(fetchable, fetched, strict=True):
+        files[item.key] = path
+    store = _open_store()
+    warnings: list[str] = []
+    advisories: list[VulnerabilityFinding | MaliciousFinding] | None = None
+    typosquats: list[TyposquatFinding] = []
+    popular_modules: dict[str, tuple[str, int]] = {}
+    popular: dict[str, int] = {}
+    if isinstance(store, Store):
+        from pipwarden.checks.matching import match
+        from pipwarden.checks.typosquat import find_typosquats
+
+        with store:
+            result = match(guard.plan_dependencies(items), store)
+            advisories = list(result.findings)
+            warnings += list(result.warnings)
+            stale = store.staleness_warning()
+            if stale:
+                warnings.append(stale)
+            popular = store.popular()
+            typed = [i.key for i in items if i.requested and i.key not in before.dists]
+            if typed and popular:
+                typosquats = find_typosquats(typed, popular)
+    for rank, (name, downloads) in enumerate(popular.items()):
+        if rank >= TOP_LEVEL_PROJECTS:
+            break
+        popular_modules.setdefault(name.replace("-", "_"), (name, downloads))
+    owners = before.owners()
+    site = before.paths.get("purelib")
+    contents: dict[str, wheels.WheelContents] = {}
+    for item in items:
+        found = files.get(item.key)
+        if found is None or item.kind != "wheel":
+            continue
+        own = {k: v for k, v in owners.items() if v != item.key}
+        contents[item.key] = wheels.inspect_wheel(
+            found,
+            item.name,
+            installed_owners=own,
+            site_packages=site,
+            other_projects=popular_modules,
+            own_downloads=popular.get(item.key, 0),
+        )
+    verdict = guard.evaluate(
+        items,
+        before,
+        advisories=advisories,
+        typosquats=typosquats,
+        contents=contents,
+        warnings=warnings,
+    )
+    return verdict, files
+
+
+def env_summary(after_versions: dict[str, str]) -> tuple[str, int]:
+    """``audited 58 packages: 2 vulnerabilities (1 high, 1 moderate)`` and the count."""
+    from pipwarden.advisories.store import Store
+
+    store = _open_store()
+    total = len(after_versions)
+    if not isinstance(store, Store):
+        return f"audited {plural(total, 'package')}: no advisory store (run pipwarden db update)", 0
+    from pipwarden.checks.matching import match
+
+    deps = [
+        Dependency(name=PackageName(k), version=v, source="environment", format="environment")
+        for k, v in sorted(after_versions.items())
+    ]
+    with store:
+        findings = match(deps, store).findings
+    vulns: list[AnyFinding] = [f for f in findings if isinstance(f, VulnerabilityFinding)]
+    bad = [f for f in findings if isinstance(f, MaliciousFinding)]
+    parts = []
+    if vulns:
+        parts.append(
+            f"{plural(len(vulns), 'vulnerability', 'vulnerabilities')} ({severity_words(vulns)})"
+        )
+    if bad:
+        parts.append(f"{len(bad)} malicious")
+    text = f"audited {plural(total, 'package')}: " + (
+        ", ".join(parts) or "no known vulnerabilities"
+    )
+    return text, len(vulns) + len(bad)
+
+
+def change_summary(changes: Sequence[Change]) -> str:
+    counts = {k: 0 for k in ("added", "upgraded", "downgraded", "reinstalled", "removed")}
+    for c in changes:
+        counts[c.kind] += 1
+    parts = [f"added {counts['added']}", f"upgraded {counts['upgraded']}"]
+    for extra in ("downgraded", "reinstalled"):
+        if counts[extra]:
+            parts.append(f"{extra} {counts[extra]}")
+    parts.append(f"removed {counts['removed']} packages")
+    return ", ".join(parts)
+
+
+def _python_flag(python: str | None) -> str:
+    return f" --python {shlex.quote(python)}" if python else ""
+
+
+def install(
+    pip_args: Sequence[str],
+    *,
+    python: str | None = None,
+    yes: bool = False,
+    dry_run: bool = False,
+    offline: bool = False,
+    verbose: bool = False,
+    kind: str = "install",
+    command: str | None = None,
+    out: TextIO | None = None,
+) -> InstallOutcome:
+    out = out or sys.stdout
+    target = _python(python)
+    args = plan.split_pip_args(pip_args)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        before_future = pool.submit(snapshot.take, target)
+        plan_future = pool.submit(plan.make_plan, target, args)
+        before = before_future.result()
+        planned = plan_future.result()
+    if not planned.items:
+        out.write("plan: nothing to install (everything requested is already satisfied)\n")
+        return InstallOutcome(0)
+    with tempfile.TemporaryDirectory(prefix="pipwarden-wheelhouse-") as tmp:
+        wheelhouse = Path(tmp)
+        result, _files = check_plan(planned.items, before, wheelhouse, offline=offline)
+        out.write("\n".join(result.lines(verbose)) + "\n")
+        out.flush()
+        if dry_run:
+            return InstallOutcome(1 if result.verdict == "BLOCK" else 0, None, result)
+        proceed, message = guard.confirm(result, yes=yes, stdout=out)
+        if not proceed:
+            sys.stderr.write(message + "\n")
+            return InstallOutcome(1, None, result)
+        journal = Journal.for_prefix(before.prefix)
+        text = command or "install " + " ".join(shlex.quote(a) for a in pip_args)
+        with journal.lock():
+            tx = journal.begin(command=text, kind=kind, before=before, python=target)
+            replaced = [p.item.key for p in result.packages if p.action != "add"]
+            tx, notes = journal.keep_wheels(tx, before, replaced)
+            for note in notes:
+                sys.stderr.write(f"warning: {note}\n")
+            applied = apply_mod.install_items(
+                target, planned.items, wheelhouse, args, verbose=verbose
+            )
+            changes = tuple(
+                Change(p.item.name, p.previous, p.item.version) for p in result.packages
+            )
+            if not applied.ok:
+                _recover(journal, tx, before, target, [i.key for i in planned.items], applied, out)
+            tx = replace(tx, status="applied", changes=changes)
+            journal.save(tx)
+    after = before.versions()
+    for p in result.packages:
+        after[p.item.key] = p.item.version
+    audit_line, problems = env_summary(after)
+    out.write(f"{change_summary(changes)}; {audit_line}\n")
+    undo = f"undo with pipwarden rollback {tx.id}{_python_flag(python)}"
+    out.write((f"run pipwarden fix to upgrade; {undo}" if problems else undo) + "\n")
+    return InstallOutcome(0, tx.id, result)
+
+
+def _recover(
+    journal: Journal,
+    tx: Transaction,
+    before: snapshot.Snapshot,
+    python: str,
+    touched: list[str],
+    applied: apply_mod.ApplyResult,
+    out: TextIO,
+) -> None:
+    """pip failed part-way: restore the snapshot, then raise (exit 2, or 3 if that fails)."""
+    tail = "\n".join(applied.output.strip().splitlines()[-6:])
+    sys.stderr.write(f"pip failed:\n{tail}\nrolling back to the state before the install...\n")
+    try:
+        restored = rollback.restore(python, journal, before, prefer=tx.id, touched=touched)
+    except RollbackError as exc:
+        journal.save(replace(tx, status="rollback-failed", notes=(*tx.notes, exc.message)))
+        raise RollbackError(
+            f"pip failed and the automatic rollback failed too: {exc.message}",
+            hint=exc.hint,
+        ) from None
+    if restored.differences:
+        journal.save(replace(tx, status="rollback-failed", notes=restored.differences))
+        raise RollbackError(
+            "pip failed and the environment could not be fully restored: "
+            + "; ".join(restored.differences[:5]),
+            hint=f"see pipwarden history; kept wheels are in {journal.path(tx.id) / 'wheels'}",
+        )
+    journal.save(replace(tx, status="failed", notes=(*tx.notes, "rolled back automatically")))
+    raise InstallError(
+        "pip failed during the install; the environment was rolled back to its previous state",
+        hint="the pip error is shown above",
+    )
+
+
+# --- rollback and history -----------------------------------------------------------------------
+
+
+def rollback_transaction(
+    ident: int | None, *, python: str | None = None, out: TextIO | None = None
+) -> int:
+    out = out or sys.stdout
+    target = _python(python)
+    current = snapshot.take(target)
+    journal = Journal.for_prefix(current.prefix)
+    ids = journal.ids()
+    if not ids:
+        raise InstallError(
+            "no install transactions recorded for this environment",
+            location=current.prefix,
+            hint="pipwarden records transactions made with pipwarden install",
+        )
+    ident = ids[-1] if ident is None else ident
+    tx = journal.load(ident)
+    goal = journal.before(ident)
+    touched = [canonicalize_name(c.name) for c in tx.changes]
+    remove, restore_keys = rollback.plan_restore(current, goal, touched)
+    if not remove and not restore_keys:
+        out.write(
+            f"nothing to roll back: the environment already matches the state before {ident}\n"
+        )
+        return 0
+    with journal.lock():
+        rtx = journal.begin(
+            command=f"rollback {ident}",
+            kind="rollback",
+            before=current,
+            python=target,
+            rollback_of=ident,
+        )
+        replaced = [k for k in remove + restore_keys if k in current.dists]
+        rtx, notes = journal.keep_wheels(rtx, current, replaced)
+        for note in notes:
+            sys.stderr.write(f"warning: {note}\n")
+        try:
+            result = rollback.restore(
+                target, journal, goal, prefer=ident, touched=touched, current=current
+            )
+        except RollbackError:
+            journal.save(replace(rtx, status="rollback-failed"))
+            raise
+        status = "applied" if not result.differences else "rollback-failed"
+        journal.save(replace(rtx, status=status, changes=result.changes, notes=result.differences))
+        journal.save(replace(tx, status="rolled-back", rolled_back_by=rtx.id))
+    out.write(f"rolled back transaction {ident}: {change_summary(result.changes)}\n")
+    if result.differences:
+        for line in result.differences:
+            out.write(f"  differs: {line}\n")
+        raise RollbackError(
+            f"the environment differs from the journal in {plural(len(result.differences), 'place')}",
+            hint=f"inspect with pip list; kept wheels: {journal.root}",
+        )
+    out.write(
+        f"verified: {plural(len(result.after.dists), 'package')} match the journal; "
+        f"undo with pipwarden rollback {rtx.id}{_python_flag(python)}\n"
+    )
+    return 0
+
+
+def history(*, python: str | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    target = _python(python)
+    prefix = snapshot.prefix_of(target)
+    journal = Journal.for_prefix(prefix)
+    txs = journal.transactions()
+    if not txs:
+        out.write(f"no transactions recorded for {prefix}\n")
+        return 0
+    for tx in txs:
+        when = tx.time.replace("T", " ")[:19]
+        status = tx.status
+        if tx.rolled_back_by is not None:
+            status = f"rolled back by {tx.rolled_back_by}"
+        out.write(f"{tx.id:>4}  {when}  {tx.command}  [{status}]  {tx.describe()}\n")
+    return 0
