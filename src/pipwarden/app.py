@@ -80,15 +80,30 @@ def vet(settings: VetSettings) -> Report:
 
 
 def install(settings: InstallSettings) -> int:
-    raise _not_yet("install")
+    from pipwarden.install.command import install as run_install
+
+    if not settings.pip_args:
+        raise UsageError("nothing to install", hint="pipwarden install NAME ... (pip's arguments)")
+    return run_install(
+        settings.pip_args,
+        python=settings.python,
+        yes=settings.yes,
+        dry_run=settings.dry_run,
+        offline=settings.offline,
+        verbose=settings.verbose,
+    ).exit_code
 
 
 def rollback(settings: RollbackSettings) -> int:
-    raise _not_yet("rollback")
+    from pipwarden.install.command import rollback_transaction
+
+    return rollback_transaction(settings.transaction, python=settings.python)
 
 
 def history(settings: RollbackSettings) -> int:
-    raise _not_yet("history")
+    from pipwarden.install.command import history as show_history
+
+    return show_history(python=settings.python)
 
 
 def fix(settings: FixSettings) -> int:
