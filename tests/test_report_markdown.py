@@ -198,3 +198,29 @@ def test_smallest_fix_covers_every_advisory() -> None:
     assert markdown.smallest_fix([vuln("3.2.25", "4.2.11")], "4.0") == "4.2.11"
     assert markdown.smallest_fix([vuln()], "1.0") is None
     assert markdown.smallest_fix([vuln("1.10"), vuln("1.9")], "1.0") == "1.10"
+
+
+def test_huge_report_is_cut_to_fit_a_pull_request_comment() -> None:
+    findings = tuple(
+        VulnerabilityFinding(
+            id=f"GHSA-{i:04d}-xxxx-yyyy",
+            severity=Severity.HIGH,
+            summary="long summary " * 20,
+            package=f"pkg{i:04d}",
+            version="1.0",
+            aliases=tuple(f"CVE-2024-{i:05d}{j}" for j in range(5)),
+            fixed_in=("2.0",),
+            ignored=i % 10 == 0,
+            ignore_reason="accepted",
+        )
+        for i in range(2000)
+    )
+    report = Report(command="audit", findings=findings)
+    text = render(report, "markdown", verbose=True)
+    assert len(text) <= markdown.MAX_CHARS
+    shown = sum(1 for line in _table_rows(text) if line.startswith("| `pkg"))
+    assert 0 < shown < 1800
+    assert f"_{1800 - shown} more rows not shown to fit a comment;" in text
+    assert "_200 ignored findings not listed._" in text
+    # The summary still counts everything.
+    assert "1800 vulnerabilities in 1800 packages (1800 high)" in text

@@ -266,6 +266,7 @@ def test_warnings_skipped_and_unchecked_become_notifications() -> None:
     texts = [n["message"]["text"] for n in invocation["toolExecutionNotifications"]]
     assert "skipped flask: not pinned: >=2" in texts
     assert "the advisory store is 9 days old" in texts
+    assert run["automationDetails"] == {"id": "pipwarden/audit/"}
     partial = Report(command="audit", unchecked=("b.txt: parse error",), partial=True)
     inv = _run(partial)["invocations"][0]
     assert inv["executionSuccessful"] is False

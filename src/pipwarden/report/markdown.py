@@ -291,11 +291,31 @@ def _skipped_line(report: Report) -> str | None:
 # --- render -------------------------------------------------------------------------------------
 
 
+# GitHub rejects comments over 65,536 characters; stay below with room for a header.
+MAX_CHARS = 60_000
+
+
 def render(report: Report, *, verbose: bool = False, color: bool = False) -> str:
+    """The whole report; rows are cut (with a note) when it would not fit in a PR comment."""
+    limit: int | None = None
+    while True:
+        text, total = _render(report, verbose=verbose, limit=limit)
+        if len(text) <= MAX_CHARS or limit == 0:
+            return text
+        limit = (total if limit is None else limit) // 2
+
+
+def _render(report: Report, *, verbose: bool, limit: int | None) -> tuple[str, int]:
     active = list(report.active_findings)
     lines = [f"### pipwarden {cell(report.command)}", "", f"**{cell(summary_line(report))}**"]
 
     package_rows = _package_rows(report, active)
+    code_rows = _code_rows(active)
+    total = len(package_rows) + len(code_rows)
+    if limit is not None:
+        verbose = False
+        package_rows = package_rows[:limit]
+        code_rows = code_rows[: max(limit - len(package_rows), 0)]
     if package_rows:
         second = "Advisories" if report.command == "audit" else "Findings"
         headers = ["Package", "Version", "Severity", second, "Fixed in", "Via"]
@@ -305,10 +325,16 @@ def render(report: Report, *, verbose: bool = False, color: bool = False) -> str
         lines += _table(
             [headers[i] for i in keep], [[row[i] for i in keep] for row in package_rows]
         )
-    code_rows = _code_rows(active)
     if code_rows:
         lines += [""]
         lines += _table(["Location", "Severity", "Rule", "Message"], code_rows)
+    shown = len(package_rows) + len(code_rows)
+    if shown < total:
+        lines += [
+            "",
+            f"_{plural(total - shown, 'more row')} not shown to fit a comment; "
+            "run with `--format json` for the full report._",
+        ]
 
     if verbose and active:
         lines += ["", "<details><summary>Details</summary>", ""]
@@ -351,7 +377,9 @@ def render(report: Report, *, verbose: bool = False, color: bool = False) -> str
         lines += [f"- {n}" for n in notes]
 
     ignored = [f for f in report.findings if f.ignored]
-    if ignored:
+    if ignored and limit is not None:
+        lines += ["", f"_{plural(len(ignored), 'ignored finding')} not listed._"]
+    elif ignored:
         lines += ["", f"<details><summary>{plural(len(ignored), 'ignored finding')}</summary>", ""]
         rows = [
             [
@@ -371,4 +399,4 @@ def render(report: Report, *, verbose: bool = False, color: bool = False) -> str
         ]
         lines += _table(["Requirement", "Reason", "Where"], rows)
         lines += ["", "</details>"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", total

@@ -364,6 +364,9 @@ def to_dict(report: Report, cwd: Path | None = None) -> dict[str, Any]:
                 "toolExecutionNotifications": _notifications(report, base),
             }
         ],
+        # GitHub code scanning files uploads by this id ("category"), so audit and scan
+        # results of one repository do not replace each other.
+        "automationDetails": {"id": f"pipwarden/{report.command}/"},
         "originalUriBaseIds": {SRCROOT: {"uri": base.as_uri().rstrip("/") + "/"}},
         "results": results,
         "columnKind": "unicodeCodePoints",
