@@ -51,8 +51,13 @@ def get(
     retries: int = 2,
     accept: str | None = None,
     max_bytes: int = 64 * 1024 * 1024,
+    allow_status: tuple[int, ...] = (),
 ) -> Response:
-    """GET ``url`` into memory, with retries on connection errors and 5xx answers."""
+    """GET ``url`` into memory, with retries on connection errors and 5xx answers.
+
+    An HTTP error whose code is in ``allow_status`` (e.g. 404) is returned as a Response
+    instead of raised.
+    """
     if offline:
         raise NetworkError("network access needed but --offline was given", location=url)
     _check_scheme(url)
@@ -69,6 +74,9 @@ def get(
                     raise NetworkError(f"response larger than {max_bytes} bytes", location=url)
                 return Response(resp.geturl(), resp.status, dict(resp.headers.items()), body)
         except urllib.error.HTTPError as exc:
+            if exc.code in allow_status:
+                body = exc.read(max_bytes)
+                return Response(exc.geturl() or url, exc.code, dict(exc.headers.items()), body)
             if exc.code < 500 or attempt == retries:
                 raise NetworkError(f"HTTP {exc.code} {exc.reason}", location=url) from None
             last = exc
