@@ -6,8 +6,10 @@ Graph: ``[package.dependencies]`` gives the edges (with ``markers`` / ``python``
 restrictions); ``parents`` are the packages whose dependencies name a package.
 
 Direct vs transitive: when a ``pyproject.toml`` sits next to the lock file, direct means
-declared there (PEP 621 or Poetry sections, any group). Without it, a package nobody in the
-lock depends on is direct (the roots of the graph), everything else is transitive.
+declared there (PEP 621 or Poetry sections, any group). Without it, a package that no other
+locked package depends on (not even through an extra) is direct: the roots of the graph;
+everything else is transitive. (So a declared package that is also some other package's
+dependency counts as transitive when the pyproject.toml is missing.)
 
 Group: ``groups`` (2.1, ``main`` preferred) or ``category`` (before 2.0); for 2.0 files the
 group of the first declared root that reaches the package (``main`` first), from the

@@ -146,6 +146,7 @@ def _dependency_groups(
         collector.error("must be a table", key="dependency-groups")
         return
     normalised = {canonical(str(name)): name for name in groups}
+    reported: set[frozenset[str]] = set()
 
     def check(name: str, stack: tuple[str, ...]) -> None:
         if len(stack) > _MAX_GROUP_DEPTH:
@@ -163,9 +164,12 @@ def _dependency_groups(
                     continue
                 target_key = canonical(target)
                 if target_key in stack:
-                    chain = " -> ".join([*stack, target_key])
-                    collector.error(f"include-group cycle: {chain}",
-                                    key=f"dependency-groups.{name}")
+                    cycle = frozenset(stack[stack.index(target_key):])
+                    if cycle not in reported:
+                        reported.add(cycle)
+                        chain = " -> ".join([*stack[stack.index(target_key):], target_key])
+                        collector.error(f"include-group cycle: {chain}",
+                                        key=f"dependency-groups.{name}")
                     continue
                 check(target_key, (*stack, target_key))
 

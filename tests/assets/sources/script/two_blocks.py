@@ -1,0 +1,7 @@
+# /// script
+# dependencies = ["a==1"]
+# ///
+
+# /// script
+# dependencies = ["b==1"]
+# ///
