@@ -149,7 +149,9 @@ def run(settings: AuditSettings) -> Report:
     warnings += match_warnings
     outcome = apply_ignores(findings, settings.ignores)
     warnings += outcome.warnings
-    by_key = {(d.source, d.name): d for d in found.dependencies}
+    by_key: dict[tuple[str, str], Dependency] = {
+        (d.source, str(d.name)): d for d in found.dependencies
+    }
     packages: list[dict[str, object]] = []
     seen: set[tuple[str, str, str]] = set()
     for finding in outcome.findings:

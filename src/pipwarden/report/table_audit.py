@@ -35,7 +35,8 @@ def summary_line(report: Report) -> str:
     vulns = [f for f in active if isinstance(f, VulnerabilityFinding)]
     malicious = [f for f in active if isinstance(f, MaliciousFinding)]
     squats = [f for f in active if isinstance(f, TyposquatFinding)]
-    head = f"audited {plural(len(report.dependencies), 'package')}"
+    distinct = {(d.name, d.version) for d in report.dependencies}
+    head = f"audited {plural(len(distinct), 'package')}"
     if report.partial:
         head += f" (partial: {plural(len(report.unchecked), 'input')} not checked)"
     parts: list[str] = []
