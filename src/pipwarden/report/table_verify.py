@@ -61,8 +61,11 @@ def render(report: Report, *, verbose: bool = False, color: bool = False) -> str
     rows: list[tuple[str, str, str, str, str]] = []
     for f in active:
         rows.append((f.severity.value, f.check or f.id, _where(f), f.file or "", f.summary))
+    raw = report.extra.get("unverifiable")
+    unverifiable = {str(u).split(" ", 1)[0] for u in raw} if isinstance(raw, list) else set()
     for item in report.skipped:
-        rows.append(("-", "unverifiable", item.name, item.source, item.reason))
+        label = "unverifiable" if item.name in unverifiable else "skipped"
+        rows.append(("-", label, item.name, item.source, item.reason))
     for text in report.unchecked:
         rows.append(("-", "unchecked", "-", "", text))
     if verbose:
