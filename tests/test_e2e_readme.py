@@ -19,7 +19,7 @@ from conftest import REPO, data_file
 @pytest.fixture(scope="module")
 def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("e2e") / "venv"
-    venv.EnvBuilder(with_pip=True).create(root)
+    venv.EnvBuilder(with_pip=False).create(root)  # pip and setuptools come from the .pth
     python = root / "bin" / "python"
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
