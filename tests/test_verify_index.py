@@ -19,7 +19,7 @@ from pipwarden.cli import main
 from pipwarden.models import Report, Severity
 from pipwarden.report import render
 from pipwarden.settings import VerifySettings, home
-from pipwarden.verify.index import IndexClient, parse_html_page, parse_json_page
+from pipwarden.verify.index import IndexClient, ProjectPage, parse_html_page, parse_json_page
 from pipwarden.verify.provenance import Memory, verify_file
 from pipwarden.verify_app import run
 from test_verify_helpers import IndexServer
@@ -386,3 +386,18 @@ def test_statement_really_binds_the_digest() -> None:
     statement = json.loads(base64.b64decode(att["envelope"]["statement"]))
     assert statement["subject"][0]["digest"]["sha256"] == gh["sha256"]
     assert home().name  # PIPWARDEN_HOME resolution works without the fixture too
+
+
+def test_old_style_file_names_match_their_version() -> None:
+    page = ProjectPage("https://index.invalid/simple/", "foo-bar", "u", True, tuple(
+        parse_html_page(
+            '<a href="/p/Foo_Bar-1.0.tar.bz2#sha256=aa">Foo_Bar-1.0.tar.bz2</a>'
+            '<a href="/p/foo_bar-1.0-py2.7.egg#sha256=bb">foo_bar-1.0-py2.7.egg</a>'
+            '<a href="/p/foo_bar-1.0-py3-none-any.whl#sha256=cc">foo_bar-1.0-py3-none-any.whl</a>'
+            '<a href="/p/foo_bar-1.1.tar.gz#sha256=dd">foo_bar-1.1.tar.gz</a>',
+            "https://index.invalid/simple/foo-bar/",
+        )
+    ))
+    assert sorted(f.hash("sha256") or "" for f in page.files_for("1.0")) == ["aa", "bb", "cc"]
+    assert [f.hash("sha256") for f in page.files_for("1.1")] == ["dd"]
+    assert page.files_for("not a version") == []

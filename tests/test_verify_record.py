@@ -152,3 +152,34 @@ def test_pth_and_first_statement_parsing() -> None:
     assert first_statement('"""doc"""\n# c\n\nx = 1\n') == (4, "x = 1")
     assert first_statement("") is None
     assert first_statement("def (:\n") == (1, "def (:")
+
+
+def test_virtualenv_hooks_are_low(tmp_path: Path) -> None:
+    python = make_venv(tmp_path / "venv")
+    cfg = tmp_path / "venv" / "pyvenv.cfg"
+    cfg.write_text(cfg.read_text() + "virtualenv = 20.26.0\n")
+    site = site_packages(python)
+    (site / "_virtualenv.pth").write_text("import _virtualenv")
+    (site / "_virtualenv.py").write_text("X = 1\n")
+    result = check_environment(environment_paths(str(python)))
+    assert {(f.id, Path(f.file).name, f.severity) for f in result.findings} == {
+        ("pth-exec", "_virtualenv.pth", Severity.LOW),
+        ("record-unclaimed", "_virtualenv.py", Severity.LOW),
+    }
+
+
+def test_system_managed_directory(tmp_path: Path) -> None:
+    python = make_venv(tmp_path / "venv")
+    site = site_packages(python)
+    for name in ("deb_one", "deb_two"):
+        meta = site / f"{name}-1.0.dist-info"
+        meta.mkdir()
+        (meta / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n\n")
+        (site / name).mkdir()
+        (site / name / "__init__.py").write_text("")
+    (site / "stray.py").write_text("")
+    result = check_environment(environment_paths(str(python)))
+    assert result.findings == ()
+    assert any("system package manager" in w for w in result.warnings)
+    assert sorted(s.name for s in result.unverifiable) == ["deb-one", "deb-two"]
+    assert all("no RECORD" in s.reason for s in result.unverifiable)

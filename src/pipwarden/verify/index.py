@@ -69,7 +69,36 @@ class ProjectPage:
             wanted = Version(version)
         except InvalidVersion:
             return []
-        return [f for f in self.files if f.version == wanted and f.project == self.name]
+        return [
+            f for f in self.files
+            if (f.version == wanted and f.project == self.name)
+            or (f.version is None and _loose_version(f.filename, self.name) == wanted)
+        ]
+
+
+_OLD_SUFFIXES = (".tar.bz2", ".tar.xz", ".tgz", ".tbz", ".zip", ".tar.gz", ".tar", ".egg", ".exe",
+                 ".msi", ".rpm", ".dmg")
+
+
+def _loose_version(filename: str, project: str) -> Version | None:
+    """The version in an old-style file name (``Foo_Bar-1.0.tar.bz2``, ``foo-1.0-py2.7.egg``)."""
+    stem = filename
+    for suffix in _OLD_SUFFIXES:
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    else:
+        return None
+    for cut in range(len(stem)):
+        if stem[cut] == "-" and canonicalize_name(stem[:cut]) == project:
+            rest = stem[cut + 1:].split("-", 1)[0]
+            for end in (".win", ".linux", ".macosx"):
+                rest = rest.split(end, 1)[0]
+            try:
+                return Version(rest)
+            except InvalidVersion:
+                return None
+    return None
 
 
 def parse_filename(filename: str) -> tuple[str, Version | None]:

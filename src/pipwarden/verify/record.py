@@ -247,6 +247,9 @@ class _Outcome:
     unchecked: list[str] = field(default_factory=list)
     claimed: set[str] = field(default_factory=set)
     files_checked: int = 0
+    warnings: list[str] = field(default_factory=list)
+    managed: set[str] = field(default_factory=set)  # site dirs run by a system package manager
+    virtualenv: bool = False  # created by the virtualenv tool (it adds _virtualenv.pth/.py)
 
 
 def _finding(
@@ -332,6 +335,9 @@ def _claim_legacy(dist: InstalledDist, out: _Outcome) -> None:
             if line.strip():
                 out.claimed.add(os.path.normpath(os.path.join(str(meta), line.strip())))
         return
+    guess = str(dist.name).replace("-", "_")
+    out.claimed.add(os.path.normpath(os.path.join(str(dist.site_dir), guess)) + os.sep)
+    out.claimed.add(os.path.normpath(os.path.join(str(dist.site_dir), guess + ".py")))
     top = meta / "top_level.txt"
     if top.is_file():
         for line in top.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -404,7 +410,13 @@ def _check_hooks(
                 continue
             owner = owners.get(path)
             intact = owner is not None and path not in bad_files
-            if owner is None:
+            if owner is None and out.virtualenv and name == "_virtualenv.pth":
+                how = "created by the virtualenv tool (no RECORD claims it)"
+                severity = Severity.LOW
+            elif owner is None and site_dir in out.managed:
+                how = "in a directory managed by the system package manager (no RECORD)"
+                severity = Severity.MODERATE
+            elif owner is None:
                 how = "not installed by any distribution (no RECORD claims it)"
                 severity = Severity.HIGH
             elif not intact:
@@ -467,6 +479,11 @@ def _unclaimed(env: EnvironmentPaths, out: _Outcome) -> None:
     hooks = {f.file for f in out.findings if f.check in ("pth", "customize")}
     claimed_dirs = tuple(p for p in claimed if p.endswith(os.sep))
     for site_dir in env.site_dirs:
+        if site_dir in out.managed:
+            out.warnings.append(
+                f"{site_dir}: most distributions there have no RECORD (installed by the system "
+                "package manager): files no RECORD claims are not reported there")
+            continue
         nested = {d for d in env.site_dirs if d != site_dir and d.startswith(site_dir + os.sep)}
         for root, dirs, files in os.walk(site_dir):
             dirs[:] = [d for d in dirs if d != "__pycache__"
@@ -480,10 +497,14 @@ def _unclaimed(env: EnvironmentPaths, out: _Outcome) -> None:
                 if path in hooks:
                     continue  # reported by the .pth / customize check already
                 rel = os.path.relpath(path, site_dir)
+                if out.virtualenv and root == site_dir and name == "_virtualenv.py":
+                    severity, note = Severity.LOW, " (created by the virtualenv tool)"
+                else:
+                    severity, note = Severity.MODERATE, ""
                 out.findings.append(IntegrityFinding(
-                    id="record-unclaimed", check="record", severity=Severity.MODERATE,
+                    id="record-unclaimed", check="record", severity=severity,
                     summary=f"{rel} is in site-packages but no installed distribution's "
-                            "RECORD lists it",
+                            f"RECORD lists it{note}",
                     file=path,
                 ))
 
@@ -499,12 +520,17 @@ class RecordResult:
     unverifiable: tuple[Skipped, ...]
     unchecked: tuple[str, ...]
     files_checked: int
+    warnings: tuple[str, ...] = ()
 
 
 def check_environment(env: EnvironmentPaths) -> RecordResult:
     """Every installed file against its RECORD, unclaimed files, ``.pth`` and customize hooks."""
     dists = find_distributions(env.site_dirs)
-    out = _Outcome()
+    out = _Outcome(virtualenv=_made_by_virtualenv(env.prefix))
+    for site_dir in env.site_dirs:
+        here = [d for d in dists if str(d.site_dir) == site_dir]
+        if here and sum(d.record is None for d in here) * 2 > len(here):
+            out.managed.add(site_dir)
     skipped: list[Skipped] = []
     owners: dict[str, InstalledDist] = {}
     for dist in dists:
@@ -521,4 +547,12 @@ def check_environment(env: EnvironmentPaths) -> RecordResult:
     _check_hooks(env, dists, out, owners)
     _unclaimed(env, out)
     return RecordResult(env, tuple(dists), tuple(out.findings), tuple(skipped),
-                        tuple(out.unchecked), out.files_checked)
+                        tuple(out.unchecked), out.files_checked, tuple(out.warnings))
+
+
+def _made_by_virtualenv(prefix: str) -> bool:
+    try:
+        text = (Path(prefix) / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(line.partition("=")[0].strip().lower() == "virtualenv" for line in text.splitlines())

@@ -65,6 +65,7 @@ def check_installed(python: str | None, acc: Collected | None = None) -> Collect
     for text in result.unchecked:
         acc.add_unchecked(text)
     acc.files_checked += result.files_checked
+    acc.warnings.extend(result.warnings)
     return acc
 
 
