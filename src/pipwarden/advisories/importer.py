@@ -24,6 +24,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from pipwarden import net
+from pipwarden.advisories.neighbours import fill_neighbours
 from pipwarden.advisories.osv import RecordError, parse_record
 from pipwarden.advisories.store import SCHEMA_VERSION, create_schema, write_meta
 from pipwarden.errors import StoreError
@@ -410,6 +411,7 @@ def update(
                 result.popular = conn.execute("SELECT count(*) FROM popular").fetchone()[0]
                 if result.popular:
                     result.kept.append("popular names")
+            fill_neighbours(conn)
             now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
             write_meta(
                 conn,

@@ -12,15 +12,19 @@ Every key starts with one character naming its kind:
 
 - ``n`` the canonical name itself (exact look-up, carries the download count)
 - ``f`` the separator-free form (``python-dateutil`` -> ``pythondateutil``)
-- ``d`` a one-letter deletion of the separator-free form
+- ``d`` the separator-free form and each of its one-letter deletions (``D``: the same, only
+  for the most downloaded names)
 - ``s`` the visual skeleton (confusables mapped, separators dropped, doubled letters squeezed)
 - ``t`` the sorted tokens of a name with two tokens or more
 - ``c`` the separator-free core once a common affix is removed (``pyyaml`` -> ``yaml``)
+- ``x`` + a popular name: the most downloaded names it looks like (precomputed)
+- ``p<letter><length>`` the first letter and length of a widely used name (distance-2 pool)
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterable, Iterator
 
 # Common affixes around a project name (separator-free forms; longest first).
@@ -85,33 +89,100 @@ def cores(flat_name: str) -> set[str]:
     return out
 
 
-def popular_keys(canonical: str) -> Iterator[str]:
+def pool_key(first: str, length: int) -> str:
+    return f"p{first}{length}"
+
+
+def popular_keys(canonical: str, downloads: int = 0) -> Iterator[str]:
     """Every key a popular name is filed under."""
     yield "n" + canonical
     f = flat(canonical)
     yield "f" + f
     if len(f) >= MIN_DELETE_LEN:
+        yield "d" + f
         for variant in deletions(f):
             yield "d" + variant
+        if downloads >= TOP_MIN_DOWNLOADS:
+            yield "D" + f
+            for variant in deletions(f):
+                yield "D" + variant
     yield "s" + skeleton(f)
     parts = tokens(canonical)
     if len(parts) >= 2:
         yield "t" + "-".join(sorted(parts))
     for core in cores(f):
         yield "c" + core
+    if f and downloads >= POOL_MIN_DOWNLOADS:
+        yield pool_key(f[0], len(f))
 
 
-def build(popular: Iterable[str]) -> dict[str, list[str]]:
-    """key -> popular names filed under it, in the order given (most downloaded first)."""
-    index: dict[str, list[str]] = {}
-    for name in popular:
-        for key in set(popular_keys(name)):
-            index.setdefault(key, []).append(name)
+# Names this popular are also filed by first letter and length, for distance-2 searches.
+POOL_MIN_DOWNLOADS = 5_000_000
+# Names this popular get their deletions filed twice, under ``D`` too, so that a popular
+# candidate (which can only imitate a far more popular name) asks a much smaller table.
+TOP_MIN_DOWNLOADS = 50_000_000
+
+# A key holding only the most downloaded name, so a look-up can tell how popular the top is.
+TOP_KEY = "*top"
+
+
+def lookalike_keys(canonical: str, visual: str | None = None) -> list[tuple[str, str]]:
+    """(key, purpose) pairs that find the most downloaded names ``canonical`` looks like:
+    same letters without separators, one edit away, same skeleton, same words reordered.
+    ``visual`` is the flat form read with a capital I as l (default: the flat form)."""
+    f = flat(canonical)
+    keys = [("f" + f, "flat")]
+    if len(f) >= MIN_DELETE_LEN - 1:
+        keys.append(("D" + f, "edit"))
+        keys += [("D" + variant, "edit") for variant in deletions(f)]
+    keys.append(("s" + skeleton(visual or f), "skeleton"))
+    parts = tokens(canonical)
+    if len(parts) >= 2:
+        keys.append(("t" + "-".join(sorted(parts)), "tokens"))
+    return keys
+
+
+def rows(popular: Iterable[tuple[str, int]]) -> Iterator[tuple[str, str, int]]:
+    """(key, name, downloads) for every key of every popular name (most downloaded first).
+
+    Besides the keys of :func:`popular_keys`, each popular name gets ``x<name>`` rows: the
+    most downloaded names it looks like (so a popular candidate needs one look-up)."""
+    index = build_base(popular)
+    yield from ((key, n, d) for key, found in index.items() for n, d in found)
+    for key in list(index):
+        if not key.startswith("n"):
+            continue
+        name = key[1:]
+        targets: dict[str, int] = {}
+        for probe_key, _purpose in lookalike_keys(name):
+            for target, downloads in index.get(probe_key, ()):
+                if target != name and downloads >= TOP_MIN_DOWNLOADS:
+                    targets[target] = downloads
+        yield from (("x" + name, t, d) for t, d in targets.items())
+
+
+def build_base(popular: Iterable[tuple[str, int]]) -> dict[str, list[tuple[str, int]]]:
+    index: dict[str, list[tuple[str, int]]] = {}
+    for position, (name, downloads) in enumerate(popular):
+        if position == 0:
+            index[TOP_KEY] = [(name, downloads)]
+        for key in set(popular_keys(name, downloads)):
+            index.setdefault(key, []).append((name, downloads))
     return index
 
 
-def rows(popular: Iterable[str]) -> Iterator[tuple[str, str]]:
-    """(key, name) rows for the store's ``neighbours`` table."""
-    for name in popular:
-        for key in set(popular_keys(name)):
-            yield key, name
+def build(popular: Iterable[tuple[str, int]]) -> dict[str, list[tuple[str, int]]]:
+    """key -> [(popular name, downloads)] in the order given (most downloaded first)."""
+    index: dict[str, list[tuple[str, int]]] = {}
+    for key, name, downloads in rows(popular):
+        index.setdefault(key, []).append((name, downloads))
+    return index
+
+
+def fill_neighbours(conn: sqlite3.Connection) -> None:
+    """Fill the store's ``neighbours`` table from its ``popular`` table (``db update``)."""
+    popular = conn.execute("SELECT name, downloads FROM popular ORDER BY rank").fetchall()
+    conn.executemany(
+        "INSERT OR IGNORE INTO neighbours VALUES (?, ?, ?)",
+        rows((str(n), int(d)) for n, d in popular),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +46,9 @@ CREATE TABLE affected (
 );
 CREATE INDEX affected_package ON affected(package);
 CREATE TABLE popular (name TEXT PRIMARY KEY, downloads INTEGER NOT NULL, rank INTEGER NOT NULL);
+CREATE TABLE neighbours (
+    key TEXT NOT NULL, name TEXT NOT NULL, downloads INTEGER NOT NULL, PRIMARY KEY (key, name)
+) WITHOUT ROWID;
 """
 
 _ADVISORY_COLUMNS = (
@@ -218,6 +221,31 @@ class Store:
             rows = self._conn.execute("SELECT name, downloads FROM popular ORDER BY rank").fetchall()
             self._popular = {str(n): int(d) for n, d in rows}
         return self._popular
+
+    def neighbours(self, keys: Collection[str]) -> dict[str, list[tuple[str, int]]]:
+        """Popular names filed under each key (see :mod:`pipwarden.advisories.neighbours`),
+        most downloaded first. Empty for a store built before the table existed."""
+        out: dict[str, list[tuple[str, int]]] = {}
+        wanted = list(keys)
+        try:
+            for start in range(0, len(wanted), 900):
+                chunk = wanted[start : start + 900]
+                rows = self._conn.execute(
+                    "SELECT key, name, downloads FROM neighbours WHERE key IN "  # noqa: S608
+                    f"({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                for key, name, downloads in rows:
+                    out.setdefault(str(key), []).append((str(name), int(downloads)))
+        except sqlite3.OperationalError:
+            return {}
+        return out
+
+    def has_neighbours(self) -> bool:
+        try:
+            return self._conn.execute("SELECT 1 FROM neighbours LIMIT 1").fetchone() is not None
+        except sqlite3.OperationalError:
+            return False
 
     def downloads(self, name: str) -> int | None:
         row = self._conn.execute("SELECT downloads FROM popular WHERE name = ?", (name,)).fetchone()

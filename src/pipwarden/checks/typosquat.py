@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from packaging.utils import canonicalize_name
 
 from pipwarden.advisories import neighbours as nb
+from pipwarden.advisories.store import Store
 from pipwarden.models import Severity, TyposquatFinding
 
 Hits = Mapping[str, Sequence[tuple[str, int]]]
@@ -87,6 +88,7 @@ _TIER = {
     DISTANCE2: 5,
 }
 
+MAX_GLUED_REST = 6  # letters glued to a popular name that still count as a combosquat
 _VERSIONISH = re.compile(r"v?\d+[a-z]?")
 _KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 
@@ -168,8 +170,6 @@ class Thresholds:
     combo_min_len: int = 5
     glued_min_len: int = 8  # a popular name this long glued to other letters is a combosquat
     distance2: tuple[int | None, ...] = (None, None, 100 * _M, 5 * _M)
-    distance2_pool: int = 5000  # the most downloaded names searched at distance 2
-    pool_min_downloads: int = _M // 2
 
     def floor(self, rule: str, length: int) -> int | None:
         table = {
@@ -249,17 +249,13 @@ def classify_edit(cand: str, target: str) -> str | None:
 
 def memory_lookup(popular: Mapping[str, int]) -> NeighbourLookup:
     """A look-up over an in-memory index built from ``popular`` (canonical name -> downloads)."""
-    names = [str(canonicalize_name(n)) for n in popular]
-    downloads = {str(canonicalize_name(n)): int(d) for n, d in popular.items()}
-    index = nb.build(names)
+    ranked = sorted(
+        ((str(canonicalize_name(n)), int(d)) for n, d in popular.items()), key=lambda i: -i[1]
+    )
+    index = nb.build(ranked)
 
     def lookup(keys: Collection[str]) -> Hits:
-        out: dict[str, list[tuple[str, int]]] = {}
-        for key in keys:
-            found = index.get(key)
-            if found:
-                out[key] = [(n, downloads[n]) for n in found]
-        return out
+        return {key: found for key in keys if (found := index.get(key))}
 
     return lookup
 
@@ -281,7 +277,27 @@ def _ascii_fold(raw: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+def _canonical(raw: str) -> str:
+    return str(canonicalize_name(_ascii_fold(raw) if not raw.isascii() else raw))
+
+
+def _popular_probe(raw: str, canonical: str, top: bool) -> _Probe:
+    """A popular candidate can only imitate a far more popular name, and only by looking like
+    it (combinations and affixes of a popular name are real projects): with ``top``, one
+    precomputed key answers; otherwise the look-alike keys over the whole list."""
+    flat = nb.flat(canonical)
+    if top:
+        keys = [("n" + canonical, "self", ""), ("x" + canonical, "lookalike", "")]
+    else:
+        keys = [("n" + canonical, "self", "")] + [
+            (key.replace("D", "d", 1) if key.startswith("D") else key, purpose, "")
+            for key, purpose in nb.lookalike_keys(canonical)
+        ]
+    return _Probe(raw, canonical, flat, tuple(keys), False)
+
+
 def _probe(raw: str) -> _Probe:
+    """Every key a name that is not popular asks for."""
     non_ascii = not raw.isascii()
     text = _ascii_fold(raw) if non_ascii else raw
     canonical = str(canonicalize_name(text))
@@ -291,7 +307,6 @@ def _probe(raw: str) -> _Probe:
     if len(flat) >= nb.MIN_DELETE_LEN - 1:
         keys.append(("d" + flat, "edit", ""))
         for variant in nb.deletions(flat):
-            keys.append(("f" + variant, "edit", ""))
             keys.append(("d" + variant, "edit", ""))
     keys.append(("s" + nb.skeleton(nb.visual_flat(text)), "skeleton", ""))
     parts = nb.tokens(canonical)
@@ -308,54 +323,30 @@ def _probe(raw: str) -> _Probe:
         for j in range(i + 1, len(parts) + 1):
             if j - i < len(parts):
                 keys.append(("n" + "-".join(parts[i:j]), "combo", ""))
-    for k in range(5, len(flat)):
+    # a popular name glued to a few more letters (``requestspro``, ``easyrequests``)
+    for k in range(max(5, len(flat) - MAX_GLUED_REST), len(flat)):
         keys.append(("f" + flat[:k], "combo", ""))
         keys.append(("f" + flat[-k:], "combo", ""))
+    if len(flat) >= 3:
+        for size in range(len(flat) - 2, len(flat) + 3):
+            keys.append((nb.pool_key(flat[0], size), "far", ""))
     return _Probe(raw, canonical, flat, tuple(keys), non_ascii)
 
 
 class TyposquatIndex:
     """Judge candidate names against the popular projects behind ``lookup``."""
 
-    def __init__(
-        self,
-        lookup: NeighbourLookup,
-        popular: Callable[[], Mapping[str, int]],
-        thresholds: Thresholds = DEFAULT_THRESHOLDS,
-    ):
-        """``lookup`` answers key queries; ``popular`` (called lazily, at most once) gives the
-        whole list, most downloaded first, for the distance-2 search."""
+    def __init__(self, lookup: NeighbourLookup, thresholds: Thresholds = DEFAULT_THRESHOLDS):
         self._lookup = lookup
-        self._popular = popular
-        self._pool: dict[int, tuple[list[str], list[str], list[int]]] | None = None
         self.thresholds = thresholds
 
     @classmethod
     def from_popular(
         cls, popular: Mapping[str, int], thresholds: Thresholds = DEFAULT_THRESHOLDS
     ) -> TyposquatIndex:
-        return cls(memory_lookup(popular), lambda: popular, thresholds)
+        return cls(memory_lookup(popular), thresholds)
 
-    def _distance2_pool(self) -> dict[int, tuple[list[str], list[str], list[int]]]:
-        """flat length -> (flat names, names, downloads) of the names worth a distance-2 search."""
-        if self._pool is None:
-            th = self.thresholds
-            floor = min((f for f in th.distance2 if f is not None), default=None)
-            floor = min(floor or 0, th.pool_min_downloads)
-            pool: dict[int, tuple[list[str], list[str], list[int]]] = {}
-            ranked = sorted(self._popular().items(), key=lambda item: -item[1])
-            for name, downloads in ranked[: th.distance2_pool]:
-                if downloads < floor:
-                    break
-                flat = nb.flat(name)
-                entry = pool.setdefault(len(flat), ([], [], []))
-                entry[0].append(flat)
-                entry[1].append(name)
-                entry[2].append(downloads)
-            self._pool = pool
-        return self._pool
-
-    def _distance2(self, probe: _Probe, own: int | None) -> Match | None:
+    def _distance2(self, probe: _Probe, own: int | None, hits: Hits) -> Match | None:
         """Two slips: a doubled letter plus one edit, or two typing slips in a long name
         (popular targets, same first letter, not two letters added at one end)."""
         length = len(probe.flat)
@@ -365,20 +356,18 @@ class TyposquatIndex:
         from rapidfuzz.process import extract
 
         th = self.thresholds
-        pool = self._distance2_pool()
         squeezed = nb.squeeze(probe.flat)
         best: Match | None = None
         for size in range(length - 2, length + 3):
-            entry = pool.get(size)
-            if not entry:
+            pool = hits.get(nb.pool_key(probe.flat[0], size))
+            if not pool:
                 continue
-            flats, names, downloads = entry
+            flats = [nb.flat(name) for name, _ in pool]
             for tflat, _score, i in extract(
                 probe.flat, flats, scorer=OSA.distance, score_cutoff=2, limit=None
             ):
-                if best and downloads[i] <= best.imitates_downloads:
-                    continue
-                if tflat[0] != probe.flat[0]:
+                name, downloads = pool[i]
+                if best and downloads <= best.imitates_downloads:
                     continue
                 if (
                     _doubles(probe.flat) > _doubles(tflat)
@@ -390,17 +379,33 @@ class TyposquatIndex:
                 else:
                     continue
                 floor = th.floor(rule, length)
-                if floor is not None and downloads[i] >= floor:
-                    best = Match(probe.canonical, names[i], rule, downloads[i], own)
+                if floor is not None and downloads >= floor:
+                    best = Match(probe.canonical, name, rule, downloads, own)
         return best
 
     # -- judgement --------------------------------------------------------------------------
     def matches(self, names: Iterable[str]) -> list[Match | None]:
         """The best match for each name (None when it looks like nothing popular)."""
-        probes = [_probe(n) for n in names]
-        wanted = {key for p in probes for key, _, _ in p.keys}
-        hits = self._lookup(wanted)
-        return [self._judge(p, hits) for p in probes]
+        raw = list(names)
+        canonical = [_canonical(n) for n in raw]
+        known = self._lookup(
+            {"n" + c for c in canonical} | {"x" + c for c in canonical} | {nb.TOP_KEY}
+        )
+        top = max((d for _, d in known.get(nb.TOP_KEY, ())), default=None)
+        ratio = self.thresholds.ratio
+        probes: list[_Probe | None] = []
+        for name, canon in zip(raw, canonical, strict=True):
+            own = next((d for n, d in known.get("n" + canon, ()) if n == canon), None)
+            if own is None or not name.isascii():
+                probes.append(_probe(name))
+            elif top is not None and own * ratio > top:
+                probes.append(None)  # nothing is popular enough to be imitated by it
+            else:
+                probes.append(_popular_probe(name, canon, own * ratio >= nb.TOP_MIN_DOWNLOADS))
+        wanted = {key for p in probes if p is not None for key, _, _ in p.keys} - set(known)
+        hits = dict(known)
+        hits.update(self._lookup(wanted))
+        return [self._judge(p, hits) if p is not None else None for p in probes]
 
     def check(self, names: Iterable[str]) -> list[TyposquatFinding]:
         out: list[TyposquatFinding] = []
@@ -418,7 +423,9 @@ class TyposquatIndex:
         seen: set[tuple[str, str]] = set()
         for key, purpose, _detail in probe.keys:
             for target, downloads in hits.get(key, ()):
-                if purpose == "word" or target == probe.canonical or (target, purpose) in seen:
+                if purpose in ("word", "far") or target == probe.canonical:
+                    continue
+                if (target, purpose) in seen:
                     continue
                 seen.add((target, purpose))
                 rule, detail = self._rule(probe, purpose, target)
@@ -432,7 +439,7 @@ class TyposquatIndex:
                     candidates.append(match)
         if candidates:
             return min(candidates, key=lambda m: (_TIER[m.rule], -m.imitates_downloads))
-        far = self._distance2(probe, own)
+        far = self._distance2(probe, own, hits)
         if far is not None:
             return far
         if probe.non_ascii:
@@ -441,6 +448,19 @@ class TyposquatIndex:
 
     def _rule(self, probe: _Probe, purpose: str, target: str) -> tuple[str | None, str]:
         tflat = nb.flat(target)
+        if purpose == "lookalike":
+            for kind in ("flat", "edit", "skeleton", "tokens"):
+                rule, detail = self._rule(probe, kind, target)
+                if rule is None:
+                    continue
+                if kind == "skeleton" and not _same_skeleton(probe, tflat):
+                    continue
+                if kind == "tokens" and sorted(nb.tokens(target)) != sorted(
+                    nb.tokens(probe.canonical)
+                ):
+                    continue
+                return rule, detail
+            return None, ""
         if purpose == "flat":
             return (SEPARATORS if tflat == probe.flat else None), ""
         if purpose == "edit":
@@ -505,6 +525,10 @@ class TyposquatIndex:
                 continue
             return False
         return True
+
+
+def _same_skeleton(probe: _Probe, tflat: str) -> bool:
+    return nb.skeleton(nb.visual_flat(probe.raw)) == nb.skeleton(tflat)
 
 
 def _doubles(text: str) -> int:
@@ -609,3 +633,11 @@ def find_typosquats(
 ) -> list[TyposquatFinding]:
     """Findings for the ``names`` that imitate a project in ``popular`` (name -> downloads)."""
     return TyposquatIndex.from_popular(popular, thresholds).check(names)
+
+
+def store_index(store: Store, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> TyposquatIndex:
+    """An index over the store's precomputed neighbourhoods (built by ``db update``); a store
+    built before those existed gets an in-memory index of its popular list instead."""
+    if store.has_neighbours():
+        return TyposquatIndex(store.neighbours, thresholds)
+    return TyposquatIndex.from_popular(store.popular(), thresholds)
