@@ -127,4 +127,19 @@ def verify(settings: VerifySettings) -> Report:
 
 
 def scan(settings: ScanSettings) -> Report:
-    raise _not_yet("scan")
+    from pipwarden import scan as scan_mod
+
+    exclude = settings.extra.get("exclude", [])
+    if isinstance(exclude, str):
+        exclude = [exclude]
+    if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
+        raise UsageError(
+            "'exclude' must be a list of glob patterns", location="[tool.pipwarden.scan]"
+        )
+    return scan_mod.run(
+        settings.paths or (".",),
+        select=settings.select,
+        ignore=settings.ignore,
+        exclude=tuple(exclude),
+        fail_on=settings.fail_on,
+    )

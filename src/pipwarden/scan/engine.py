@@ -1,0 +1,251 @@
+"""The scan engine: find files, parse each once, dispatch nodes to rules, collect findings.
+
+Dispatch by node type and the isolation of one rule's crash from the others follow bandit's
+node visitor; a crashing rule becomes a warning, never a failed scan.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import importlib.util
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipwarden.errors import UsageError
+from pipwarden.models import CodeFinding, Report, Severity
+from pipwarden.scan.rule import FileContext, Hit, Rule
+from pipwarden.scan.rules import select_rules
+
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", "__pycache__", ".tox", ".nox", "node_modules", "site-packages",
+        "build", "dist", ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+        ".eggs",
+    }
+)
+IGNORE_COMMENT = re.compile(r"#\s*pipwarden:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?", re.I)
+
+
+@dataclass
+class ScanResult:
+    findings: list[CodeFinding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)
+    files_scanned: int = 0
+
+
+def discover(paths: Sequence[str], exclude: Sequence[str] = ()) -> list[Path]:
+    """Python files under ``paths``, skipping environments, build output and caches."""
+    files: list[Path] = []
+    for raw in paths:
+        root = Path(raw)
+        if not root.exists():
+            raise UsageError("no such file or directory", location=raw)
+        if root.is_file():
+            files.append(root)
+            continue
+        for current, dirs, names in os.walk(root):
+            base = Path(current)
+            kept = []
+            for name in sorted(dirs):
+                if name in SKIP_DIRS or name.endswith(".egg-info"):
+                    continue
+                sub = base / name
+                if (sub / "pyvenv.cfg").exists() or _excluded(sub, root, exclude):
+                    continue
+                kept.append(name)
+            dirs[:] = kept
+            for name in sorted(names):
+                if name.endswith(".py"):
+                    path = base / name
+                    if not _excluded(path, root, exclude):
+                        files.append(path)
+    return files
+
+
+def _excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
+    if not patterns:
+        return False
+    rel = path.relative_to(root).as_posix()
+    for pattern in patterns:
+        pat = pattern.rstrip("/")
+        if fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(path.name, pat):
+            return True
+        if rel.startswith(pat + "/"):
+            return True
+    return False
+
+
+class Scanner:
+    """Runs a fixed set of rules over files."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        self.dispatch: dict[type[ast.AST], list[Rule]] = {}
+        for rule in rules:
+            for node_type in rule.node_types:
+                self.dispatch.setdefault(node_type, []).append(rule)
+
+    def scan_file(self, path: Path, display: str, result: ScanResult) -> None:
+        try:
+            data = path.read_bytes()
+            source = importlib.util.decode_source(data)
+        except (OSError, UnicodeDecodeError, SyntaxError, LookupError) as exc:
+            result.warnings.append(f"{display}: cannot read: {exc}")
+            result.unchecked.append(display)
+            return
+        try:
+            tree = ast.parse(source, filename=display)
+        except SyntaxError as exc:
+            result.warnings.append(f"{display}:{exc.lineno or 0}: syntax error, not scanned: {exc.msg}")
+            result.unchecked.append(display)
+            return
+        except (ValueError, RecursionError, MemoryError) as exc:
+            result.warnings.append(f"{display}: cannot parse, not scanned: {exc}")
+            result.unchecked.append(display)
+            return
+        result.files_scanned += 1
+        result.findings.extend(self.scan_tree(display, source, tree, result.warnings))
+
+    def scan_source(self, source: str, display: str = "<string>") -> list[CodeFinding]:
+        warnings: list[str] = []
+        return self.scan_tree(display, source, ast.parse(source), warnings)
+
+    def scan_tree(
+        self, display: str, source: str, tree: ast.Module, warnings: list[str]
+    ) -> list[CodeFinding]:
+        ctx = FileContext(display, source, tree)
+        hits: list[tuple[Rule, Hit]] = []
+        broken: set[str] = set()
+        dispatch = self.dispatch
+        stack: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
+        iter_children = ast.iter_child_nodes
+        while stack:
+            node, parent = stack.pop()
+            rules = dispatch.get(type(node))
+            if rules:
+                for rule in rules:
+                    if rule.code in broken:
+                        continue
+                    try:
+                        hits.extend((rule, hit) for hit in rule.check(node, parent, ctx))
+                    except Exception as exc:  # noqa: BLE001 - one rule must not stop the scan
+                        broken.add(rule.code)
+                        warnings.append(_crash(display, rule, exc, node))
+            stack.extend((child, node) for child in iter_children(node))
+        for rule in self.rules:
+            if rule.code in broken:
+                continue
+            try:
+                hits.extend((rule, hit) for hit in rule.finish(ctx))
+            except Exception as exc:  # noqa: BLE001 - one rule must not stop the scan
+                warnings.append(_crash(display, rule, exc, None))
+        return _to_findings(display, source, hits)
+
+
+def _crash(display: str, rule: Rule, exc: BaseException, node: ast.AST | None) -> str:
+    where = f"{display}:{getattr(node, 'lineno', 0)}" if node is not None else display
+    return f"{where}: rule {rule.code} crashed and was skipped for this file ({type(exc).__name__}: {exc})"
+
+
+def _suppressed(lines: list[str], line: int, code: str) -> bool:
+    if not 1 <= line <= len(lines):
+        return False
+    text = lines[line - 1]
+    if "pipwarden" not in text:
+        return False
+    match = IGNORE_COMMENT.search(text)
+    if match is None:
+        return False
+    if match.group(1) is None:
+        return True
+    codes = [c.strip().upper() for c in match.group(1).split(",") if c.strip()]
+    return any(code.startswith(c) for c in codes)
+
+
+def _to_findings(display: str, source: str, hits: Iterable[tuple[Rule, Hit]]) -> list[CodeFinding]:
+    lines = source.splitlines()
+    out: list[CodeFinding] = []
+    seen: set[tuple[str, int, int]] = set()
+    for rule, hit in hits:
+        line = getattr(hit.node, "lineno", 1)
+        col = getattr(hit.node, "col_offset", 0) + 1
+        key = (rule.code, line, col)
+        if key in seen:
+            continue
+        seen.add(key)
+        end_line = getattr(hit.node, "end_lineno", None)
+        if _suppressed(lines, line, rule.code) or (
+            end_line is not None and end_line != line and _suppressed(lines, end_line, rule.code)
+        ):
+            continue
+        end_col = getattr(hit.node, "end_col_offset", None)
+        out.append(
+            CodeFinding(
+                id=rule.code,
+                severity=rule.severity,
+                summary=hit.message,
+                file=display,
+                line=line,
+                column=col,
+                end_line=end_line,
+                end_column=end_col + 1 if end_col is not None else None,
+                source_line=hit.source_line,
+                rule_name=rule.name,
+            )
+        )
+    return out
+
+
+def scan_paths(
+    paths: Sequence[str],
+    *,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    exclude: Sequence[str] = (),
+) -> ScanResult:
+    scanner = Scanner(select_rules(select, ignore))
+    result = ScanResult()
+    for path in discover(paths, exclude):
+        scanner.scan_file(path, str(path), result)
+    result.findings.sort(key=lambda f: (f.file, f.line or 0, f.column, f.id))
+    return result
+
+
+def fail_threshold(fail_on: str) -> int | None:
+    if fail_on == "none":
+        return None
+    return Severity.parse(fail_on).rank
+
+
+def run(
+    paths: Sequence[str],
+    *,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    exclude: Sequence[str] = (),
+    fail_on: str = "low",
+) -> Report:
+    """Scan ``paths`` and build the command's Report (exit code included).
+
+    Exit code: 1 when a finding is at or above ``fail_on``; otherwise 2 when a file could not
+    be read or parsed (listed in ``unchecked``); otherwise 0.
+    """
+    result = scan_paths(paths, select=select, ignore=ignore, exclude=exclude)
+    threshold = fail_threshold(fail_on)
+    failing = threshold is not None and any(f.severity.rank >= threshold for f in result.findings)
+    exit_code = 1 if failing else 2 if result.unchecked else 0
+    return Report(
+        command="scan",
+        findings=tuple(result.findings),
+        warnings=tuple(result.warnings),
+        unchecked=tuple(result.unchecked),
+        partial=bool(result.unchecked),
+        exit_code=exit_code,
+        fail_on=fail_on,
+        extra={"files_scanned": result.files_scanned},
+    )

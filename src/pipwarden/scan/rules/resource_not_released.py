@@ -1,0 +1,94 @@
+"""PW201 resource-not-released
+
+## What it does
+Finds files, sockets, database connections, processes, archives, HTTP responses and
+connections, temporary files and similar resources that are acquired and not released on
+every path, including the path where an exception is raised between the acquisition and the
+release. A resource counts as released when it is used as a context manager, closed (or
+waited for) in a `finally` or on every path, returned or yielded, stored on `self`, a global
+or a container, or handed to `contextlib.closing`, `ExitStack.enter_context`/`callback`,
+`weakref.finalize` or another owner. Reported at the acquisition.
+
+## Why
+Leaked descriptors exhaust the process limit ("Too many open files"), keep database locks
+and temporary files alive, leave zombie processes, and lose buffered writes when the
+interpreter exits; without CPython's reference counting (PyPy) they stay open until the next
+garbage collection.
+
+## Example
+```python
+f = open(path)
+data = f.read()  # an exception here leaks f
+f.close()
+sock = socket.create_connection(addr)
+sock.sendall(payload)  # never closed
+```
+
+## Use instead
+```python
+with open(path) as f:
+    data = f.read()
+with socket.create_connection(addr) as sock:
+    sock.sendall(payload)
+```
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from typing import ClassVar
+
+from pipwarden.models import Severity
+from pipwarden.scan.resources import Leak, ResourceAnalysis
+from pipwarden.scan.rule import FileContext, Hit, Rule
+
+MESSAGES = {
+    "path": "{kind} acquired at line {line} is not released on every path "
+    "(use `with`, or close it in `finally`)",
+    "exception": "{kind} acquired at line {line} leaks if an exception is raised before it is "
+    "closed (use `with`, or close it in `finally`)",
+    "overwritten": "{kind} acquired at line {line} is overwritten before it is released",
+    "unbound": "{kind} acquired at line {line} is never closed (it is used without a name or "
+    "a `with`)",
+}
+
+
+def local_defs(ctx: FileContext) -> set[str]:
+    cached = ctx.cache.get("local-defs")
+    if isinstance(cached, set):
+        return cached
+    names = {
+        node.name
+        for node in ctx.tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    }
+    ctx.cache["local-defs"] = names
+    return names
+
+
+class ResourceNotReleased(Rule):
+    code: ClassVar[str] = "PW201"
+    name: ClassVar[str] = "resource-not-released"
+    severity: ClassVar[Severity] = Severity.MODERATE
+    summary: ClassVar[str] = "a file, socket, connection or process is not released on every path"
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = (
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.Module,
+    )
+
+    def check(self, node: ast.AST, parent: ast.AST | None, ctx: FileContext) -> Iterable[Hit]:
+        analysis = ResourceAnalysis(ctx.imports, local_defs(ctx))
+        if isinstance(node, ast.Module):
+            leaks = analysis.module(node)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            leaks = analysis.function(node)
+        else:
+            return ()
+        return [self._hit(leak) for leak in leaks]
+
+    @staticmethod
+    def _hit(leak: Leak) -> Hit:
+        text = MESSAGES[leak.how].format(kind=leak.kind.capitalize(), line=leak.node.lineno)
+        return Hit(leak.node, text)
