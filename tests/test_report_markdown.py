@@ -17,7 +17,7 @@ from test_report_registry import audit_report, sample_reports
 GOLDEN_AUDIT = """\
 ### pipwarden audit
 
-**audited 7 packages: 3 vulnerabilities in 2 packages (1 critical, 1 high, 1 moderate); 1 malicious package; 1 possible typosquat (1 ignored)**
+**audited 6 packages: 3 vulnerabilities in 2 packages (1 critical, 1 high, 1 moderate); 1 malicious package; 1 possible typosquat (1 ignored)**
 
 | Package | Version | Severity | Advisories | Fixed in | Via |
 |---|---|---|---|---|---|
