@@ -17,13 +17,9 @@ _LOOPBACK = ("127.", "::1", "localhost", "0.0.0.0")  # noqa: S104 - compared, ne
 
 
 def _allowed(address: object) -> bool:
-    if isinstance(address, tuple) and address:
-        host = str(address[0])
-    elif isinstance(address, (str, bytes)):
+    if isinstance(address, (str, bytes)):
         return True  # AF_UNIX
-    else:
-        return False
-    return host.startswith(_LOOPBACK)
+    return isinstance(address, tuple) and bool(address) and str(address[0]).startswith(_LOOPBACK)
 
 
 _real_connect = socket.socket.connect

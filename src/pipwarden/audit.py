@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -118,15 +119,21 @@ def audit_dependencies(
 
 
 def _typosquats(deps: Sequence[Dependency], store: Store) -> list[AnyFinding]:
-    try:
-        from pipwarden.checks import typosquat
-    except ImportError:  # pragma: no cover - the typosquat module ships with pipwarden
+    """Typosquat checks on the names the project itself declares (direct dependencies)."""
+    from pipwarden.checks.typosquat import store_index
+
+    direct = sorted({str(d.name) for d in deps if d.direct})
+    if not direct:
         return []
-    direct = sorted({d.name for d in deps if d.direct})
-    finder = getattr(typosquat, "audit_typosquats", None)
-    if finder is None:
-        return []
-    found: list[AnyFinding] = list(finder(direct, store))
+    by_name = {str(d.name): d for d in deps if d.direct}
+    found: list[AnyFinding] = []
+    for finding in store_index(store).check(direct):
+        dep = by_name.get(finding.package or "")
+        if dep is not None:
+            finding = dataclasses.replace(
+                finding, version=dep.version, source=dep.source, line=dep.line
+            )
+        found.append(finding)
     return found
 
 

@@ -84,24 +84,29 @@ def _rows(report: Report) -> list[dict[str, str]]:
     for (name, version), items in grouped.items():
         extra = info.get((name, version), {})
         sev = worst(items)
+        command = str(extra.get("fix_command") or "")
+        fix = str(extra.get("fix") or "-")
+        if any(isinstance(f, MaliciousFinding) for f in items):
+            fix, command = "remove", f"remove {name}: a known malicious release"
+        elif not any(isinstance(f, VulnerabilityFinding) for f in items):
+            squat = next((f for f in items if isinstance(f, TyposquatFinding)), None)
+            fix = "review"
+            if squat is not None:
+                command = f"did you mean {squat.imitates}? ({squat.rule})"
         rows.append(
             {
                 "package": name,
                 "version": version,
                 "severity": sev.value,
-                "advisories": str(len(items)),
-                "fix": str(extra.get("fix") or ("-" if _is_vuln(items) else "remove")),
+                "advisories": str(sum(isinstance(f, VulnerabilityFinding) for f in items)),
+                "fix": fix,
                 "via": str(extra.get("via", "")),
-                "command": str(extra.get("fix_command") or ""),
+                "command": command,
                 "rank": str(sev.rank),
             }
         )
     rows.sort(key=lambda r: (-int(r["rank"]), r["package"], r["version"]))
     return rows
-
-
-def _is_vuln(items: list[AnyFinding]) -> bool:
-    return all(isinstance(f, VulnerabilityFinding) for f in items)
 
 
 def _clip(text: str, width: int) -> str:
@@ -142,7 +147,7 @@ def render(report: Report, *, verbose: bool = False, color: bool = False) -> str
             if verbose:
                 lines.extend(_details(report, row["package"], row["version"], color))
     lines.append("")
-    fixable = [r for r in rows if r["fix"] not in {"-", "remove"}]
+    fixable = [r for r in rows if r["fix"] not in {"-", "remove", "review"}]
     if fixable:
         lines.append("run pipwarden fix to apply these upgrades")
     if any(r["fix"] == "-" for r in rows):
