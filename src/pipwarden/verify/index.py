@@ -305,6 +305,7 @@ class IndexClient:
         if file.provenance_offered and file.provenance_url is None:
             return None
         url = file.provenance_url
+        guessed = url is None  # the index said nothing: try its Integrity API
         if url is None:
             if file.version is None:
                 return None
@@ -328,7 +329,11 @@ class IndexClient:
         try:
             data = json.loads(body)
         except ValueError:
+            if guessed:
+                return None  # not an Integrity API (an index without PEP 740 support)
             raise NetworkError("provenance is not JSON", location=url) from None
         if not isinstance(data, dict):
+            if guessed:
+                return None
             raise NetworkError("provenance is not a JSON object", location=url)
         return data

@@ -171,8 +171,6 @@ def check_dependencies(
     return acc
 
 
-
-
 def _provenance(
     dep: Dependency,
     targets: list[tuple[ProjectPage, IndexFile]],
