@@ -202,3 +202,85 @@ def venv_factory(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
         return make_venv(base / f"venv{next(counter)}", pip_dir)
 
     return create
+
+
+def _index_handler(wheels: Path) -> type:
+    import http.server
+    import urllib.parse
+
+    from packaging.utils import canonicalize_name, parse_wheel_filename
+
+    def files_of(name: str) -> list[Path]:
+        return sorted(
+            p
+            for p in wheels.glob("*.whl")
+            if canonicalize_name(parse_wheel_filename(p.name)[0]) == name
+        )
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:  # quiet
+            pass
+
+        def _send(self, body: bytes, ctype: str) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            path = urllib.parse.urlsplit(self.path).path
+            parts = [p for p in path.split("/") if p]
+            if len(parts) == 2 and parts[0] == "simple":
+                name = canonicalize_name(parts[1])
+                links = "".join(
+                    f'<a href="/files/{p.name}#sha256={hashlib.sha256(p.read_bytes()).hexdigest()}">'
+                    f"{p.name}</a>\n"
+                    for p in files_of(name)
+                )
+                if links:
+                    self._send(f"<html><body>{links}</body></html>".encode(), "text/html")
+                    return
+            if len(parts) == 3 and parts[0] == "pypi" and parts[2] == "json":
+                name = canonicalize_name(parts[1])
+                releases: dict[str, list[dict[str, object]]] = {}
+                for p in files_of(name):
+                    version = str(parse_wheel_filename(p.name)[1])
+                    releases.setdefault(version, []).append(
+                        {
+                            "filename": p.name,
+                            "url": f"/files/{p.name}",
+                            "yanked": False,
+                            "digests": {"sha256": hashlib.sha256(p.read_bytes()).hexdigest()},
+                        }
+                    )
+                if releases:
+                    self._send(
+                        json.dumps({"info": {"name": name}, "releases": releases}).encode(),
+                        "application/json",
+                    )
+                    return
+            if len(parts) == 2 and parts[0] == "files" and (wheels / parts[1]).is_file():
+                self._send((wheels / parts[1]).read_bytes(), "application/octet-stream")
+                return
+            self.send_error(404)
+
+    return Handler
+
+
+@pytest.fixture(name="local_index")
+def local_index_fixture(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A package index on 127.0.0.1 (simple pages, JSON API, files) over ``tmp_path/index``."""
+    import http.server
+    import threading
+
+    wheels = tmp_path / "index"
+    wheels.mkdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _index_handler(wheels))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield wheels, f"http://127.0.0.1:{server.server_address[1]}/simple/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -73,7 +73,9 @@ def audit(settings: AuditSettings) -> Report:
 
 
 def vet(settings: VetSettings) -> Report:
-    raise _not_yet("vet")
+    from pipwarden import vet as vet_mod
+
+    return vet_mod.run(settings)
 
 
 # --- install, rollback, history, fix, outdated (issue 6) ----------------------------------------
@@ -107,11 +109,105 @@ def history(settings: RollbackSettings) -> int:
 
 
 def fix(settings: FixSettings) -> int:
-    raise _not_yet("fix")
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from pipwarden import fix as fixing
+    from pipwarden.advisories.store import Store
+    from pipwarden.install.command import install as guarded_install
+    from pipwarden.outdated import ReleaseIndex
+    from pipwarden.sources import collect, collect_environment, detect
+
+    index = ReleaseIndex(offline=settings.offline)
+
+    def hashes(name: str, version: str) -> list[str] | None:
+        found = [r for r in index.releases(name) or [] if r.version == version]
+        return list(found[0].sha256) if found and found[0].sha256 else None
+
+    def write(line: str) -> None:
+        sys.stdout.write(line + "\n")
+
+    paths = [settings.path] if settings.path else []
+    if not paths and not settings.python:
+        paths = [str(p) for p in detect(Path.cwd())]
+    options = fixing.FixOptions(
+        python=settings.python or sys.executable,
+        dry_run=settings.dry_run,
+        allow_major=settings.allow_major,
+        offline=settings.offline,
+    )
+    with Store.open(store_path()) as store:
+        if not paths:
+
+            def install_pins(pins: Sequence[str]) -> int:
+                return guarded_install(
+                    list(pins),
+                    python=settings.python,
+                    yes=settings.yes,
+                    offline=settings.offline,
+                    kind="fix",
+                    command="fix: install " + " ".join(pins),
+                ).exit_code
+
+            env = collect_environment(settings.python)
+            return fixing.fix_environment(
+                env.dependencies, store, options, versions=index.versions,
+                install=install_pins, write=write,
+            )
+        result = collect(paths, python=settings.python, offline=settings.offline)
+        for error in result.errors:
+            sys.stderr.write(f"warning: {error}\n")
+        return fixing.fix_files(
+            paths, result.dependencies, result.formats, store, options,
+            versions=index.versions, hashes=hashes, write=write,
+            run=fixing.run_lock_command,
+        )
 
 
 def outdated(settings: AuditSettings) -> Report:
-    raise _not_yet("outdated")
+    from pipwarden.advisories.store import Store
+    from pipwarden.checks.matching import is_affected, match
+    from pipwarden.models import VulnerabilityFinding
+    from pipwarden.outdated import ReleaseIndex, find_outdated
+    from pipwarden.sources import collect, collect_environment
+
+    if settings.paths:
+        source = collect(list(settings.paths), python=settings.python, offline=settings.offline)
+    else:
+        source = collect_environment(settings.python)
+    warnings = [str(e) for e in source.errors]
+    vulns: list[VulnerabilityFinding] = []
+    store = Store.open(store_path()) if store_path().is_file() else None
+    if store is None:
+        warnings.append("no advisory store: updates that fix vulnerabilities are not marked")
+
+    def affected_by(name: str, version: str) -> set[str]:
+        if store is None:
+            return set()
+        return {
+            i
+            for adv, aff in store.advisories_for(name)
+            if adv.withdrawn is None and is_affected(version, aff)
+            for i in (adv.id, *adv.aliases)
+        }
+
+    index = ReleaseIndex(offline=settings.offline)
+    try:
+        if store is not None:
+            found = match(source.dependencies, store).findings
+            vulns = [f for f in found if isinstance(f, VulnerabilityFinding)]
+        rows = find_outdated(source.dependencies, index, vulns, affected_by)
+    finally:
+        if store is not None:
+            store.close()
+    warnings += index.errors
+    return Report(
+        command="outdated",
+        dependencies=source.dependencies,
+        skipped=source.skipped,
+        warnings=tuple(warnings),
+        extra={"outdated": [row.to_json() for row in rows]},
+    )
 
 
 # --- verify (issue 8) ---------------------------------------------------------------------------
