@@ -419,6 +419,9 @@ class TyposquatIndex:
         for name, downloads in hits.get("n" + probe.canonical, ()):
             if name == probe.canonical:
                 own = downloads
+        if probe.non_ascii and own is not None:
+            # the letters, read as the Latin ones they imitate, spell a popular name
+            return Match(probe.raw, probe.canonical, NON_ASCII, own, None, CONFUSABLE)
         candidates: list[Match] = []
         seen: set[tuple[str, str]] = set()
         for key, purpose, _detail in probe.keys:
@@ -434,7 +437,8 @@ class TyposquatIndex:
                 if probe.non_ascii and rule != COMBO:
                     detail = rule if rule not in (SEPARATORS, CONFUSABLE) else ""
                     rule = NON_ASCII
-                match = Match(probe.canonical, target, rule, downloads, own, detail)
+                who = probe.raw if probe.non_ascii else probe.canonical
+                match = Match(who, target, rule, downloads, own, detail)
                 if self._passes(match, probe, hits):
                     candidates.append(match)
         if candidates:
