@@ -6,6 +6,7 @@ import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipwarden import sources
 from pipwarden.advisories.store import Store
@@ -14,6 +15,9 @@ from pipwarden.checks.policy import apply_ignores, exit_code
 from pipwarden.errors import SourceError, StoreError
 from pipwarden.models import AnyFinding, Dependency, Report
 from pipwarden.settings import AuditSettings, store_path
+
+if TYPE_CHECKING:
+    from pipwarden.verify.workflow import Collected
 
 LOCK_TOOLS = {
     "uv.lock": "uv lock --upgrade-package {name}",
@@ -137,6 +141,21 @@ def _typosquats(deps: Sequence[Dependency], store: Store) -> list[AnyFinding]:
     return found
 
 
+def _verify(settings: AuditSettings, found: sources.SourceResult) -> Collected:
+    """``audit --verify``: the checks of ``pipwarden verify`` on the same inputs."""
+    from pipwarden.verify.workflow import Collected, check_dependencies, check_installed
+
+    environment = [d for d in found.dependencies if d.format == "environment"]
+    declared = [d for d in found.dependencies if d.format != "environment"]
+    acc = Collected()
+    if environment:
+        check_installed(settings.python, acc)
+        acc.dependencies.clear()
+    if declared:
+        check_dependencies(declared, acc, offline=settings.offline)
+    return acc
+
+
 def run(settings: AuditSettings) -> Report:
     found = collect(settings)
     unchecked = list(found.errors)
@@ -154,6 +173,16 @@ def run(settings: AuditSettings) -> Report:
     with store:
         findings, match_warnings, fixes = audit_dependencies(found.dependencies, store)
     warnings += match_warnings
+    if settings.verify:
+        verified = _verify(settings, found)
+        findings += verified.findings
+        warnings += verified.warnings
+        unchecked += verified.unchecked
+        if verified.unchecked and not settings.allow_partial:
+            raise SourceError(
+                f"verify: {verified.unchecked[0]}; nothing was reported as clean",
+                hint="retry online, or pass --allow-partial",
+            )
     outcome = apply_ignores(findings, settings.ignores)
     warnings += outcome.warnings
     by_key: dict[tuple[str, str], Dependency] = {

@@ -8,6 +8,7 @@ from collections import Counter
 
 from pipwarden.models import (
     AnyFinding,
+    IntegrityFinding,
     MaliciousFinding,
     Report,
     Severity,
@@ -50,6 +51,9 @@ def summary_line(report: Report) -> str:
         parts.append(plural(len({f.package for f in malicious}), "malicious package"))
     if squats:
         parts.append(plural(len(squats), "possible typosquat"))
+    integrity = [f for f in active if isinstance(f, IntegrityFinding)]
+    if integrity:
+        parts.append(plural(len(integrity), "integrity problem"))
     if not parts:
         parts.append("no known vulnerabilities")
     ignored = len(report.findings) - len(active)
@@ -93,6 +97,8 @@ def _rows(report: Report) -> list[dict[str, str]]:
             fix = "review"
             if squat is not None:
                 command = f"did you mean {squat.imitates}? ({squat.rule})"
+            else:
+                command = items[0].summary
         rows.append(
             {
                 "package": name,
@@ -142,7 +148,8 @@ def render(report: Report, *, verbose: bool = False, color: bool = False) -> str
             if inline:
                 text += "  " + row["command"]
             elif row["command"]:
-                text = text.rstrip() + f"\n    fix: {row['command']}"
+                label = "note" if row["fix"] in {"review", "-"} else "fix"
+                text = text.rstrip() + f"\n    {label}: {row['command']}"
             lines.append(text.rstrip())
             if verbose:
                 lines.extend(_details(report, row["package"], row["version"], color))
