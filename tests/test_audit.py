@@ -189,3 +189,25 @@ def test_typosquat_in_audit(project: Path, capsys: pytest.CaptureFixture[str]) -
     code, out, _ = run(["audit", "requirements.txt"], capsys)
     assert code == 1
     assert "1 possible typosquat" in out and "did you mean requests?" in out
+
+
+def test_verify_offline_is_fail_closed(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "requirements.txt").write_text("webfw==2.5.1\n")
+    code, out, err = run(["audit", "requirements.txt", "--verify", "--offline"], capsys)
+    assert code == 2 and out == ""
+    assert "not checked" in err and "--allow-partial" in err
+    code, out, err = run(["audit", "requirements.txt", "--verify", "--offline", "--allow-partial"], capsys)
+    assert out.startswith("audited 1 package (partial: ")
+    assert "no hashes" in out or "hash" in out  # the unpinned-hash finding is listed
+
+
+def test_stale_store_warns_on_stderr(project: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    with sqlite3.connect(home / "advisories.sqlite") as conn:
+        conn.execute("UPDATE meta SET value = '2020-01-01T00:00:00+00:00' WHERE key = 'built'")
+    conn.close()
+    (project / "requirements.txt").write_text("webfw==2.5.1\n")
+    code, out, err = run(["audit", "requirements.txt"], capsys)
+    assert code == 0 and out.startswith("audited 1 package")
+    assert err.startswith("warning: the advisory store is ") and "run pipwarden db update" in err
