@@ -4,6 +4,7 @@ result, or raises SourceError naming the file (and line or key) — nothing else
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ASSETS
+from conftest import ASSETS, data_file
 from pipwarden.errors import SourceError
-from pipwarden.sources import parse_file, poetry_lock, pylock, pyproject, uv_lock
+from pipwarden.sources import _fasttoml, parse_file, poetry_lock, pylock, pyproject, uv_lock
 from pipwarden.sources._common import Collector, MarkerEnvironment
 from test_sources_requirements import LINUX_311
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 SRC = ASSETS / "sources"
 MARKERS = MarkerEnvironment(LINUX_311)
@@ -178,3 +184,64 @@ def test_hostile_inputs(tmp_path: Path) -> None:
     survives(write(tmp_path, "requirements", b"\xff\xfe\x00bad"), "requirements")
     survives(write(tmp_path, "requirements", b"-r requirements.txt\n"), "requirements")
     survives(write(tmp_path, "script", b"# /// script\n# dependencies = [\n# ///\n"), "script")
+
+
+# --- the fast lock-file TOML reader agrees with tomllib ------------------------------------------
+
+def same_as_tomllib(text: str) -> None:
+    """The fast reader either gives up or returns exactly what tomllib returns."""
+    try:
+        fast = _fasttoml.loads(text)
+    except Exception:  # noqa: BLE001 - giving up (any way) means tomllib is used
+        return
+    try:
+        expected = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        pytest.fail(f"fast reader accepted invalid TOML: {text!r}")
+    assert fast == expected
+
+
+def test_fasttoml_on_real_files() -> None:
+    root = data_file("realworld")
+    used = 0
+    for path in sorted([*root.glob("*/*.lock"), *root.glob("*/*.toml"), *SRC.glob("*/*.lock"),
+                        *SRC.glob("*/*.toml")]):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".lock" and not path.name.endswith("Pipfile.lock"):
+            assert _fasttoml.loads(text) == tomllib.loads(text), path
+            used += 1
+        else:
+            same_as_tomllib(text)
+    assert used == 10
+
+
+FRAGMENTS = ['[[package]]', '[package.dependencies]', '[package]', '[metadata]', '[a.b]', '[[a.b]]',
+             'name = "x"', 'name = "y"', "version = '1.0'", 'n = 1', 'n = 01', 'n = +1', 'f = 1.5',
+             'b = true', 'b = truex', 'd = 2024-01-01', 'deps = [', ']', '],', '    "a",', '    "b"',
+             '    { name = "a" },', '    { name = "a", marker = "x == \\"1\\"" },', '{ a = 1, }',
+             'source = { registry = "r" }', 'x = { a = { b = [1, 2] } }', 's = "a\\u00e9\\n"',
+             's = "bad\\q"', 's = """m"""', '# comment', '  ', 'k = "v" # c', 'k = "v" x',
+             '"quoted key" = 1', "'lit' = 'x'", 'a.b = 1', 'files = [', '  {file = "f", hash = "h"},',
+             'x = [1, 2, ]', 'x = []', 'x = [ # c', 'e = "\\uD800"', 'big = 99999999999999999999',
+             'k = "\x01"', 'k = "tab\there"', '[ package ]', '[package', '[[package]', 'k =', '= 1']
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.sampled_from(FRAGMENTS), max_size=25),
+       newline=st.sampled_from(["\n", "\r\n"]))
+def test_fasttoml_agrees_on_fragments(lines: list[str], newline: str) -> None:
+    same_as_tomllib(newline.join(lines))
+
+
+@FUZZ
+@given(edits=st.lists(st.tuples(st.sampled_from(["uv.lock", "poetry.lock"]),
+                                st.floats(min_value=0, max_value=1),
+                                st.sampled_from(["", "\n", "[", "]", "{", "}", '"', "'", "=",
+                                                 ",", "#", "\\", "\r", " ", "1", "\t"])),
+                      min_size=1, max_size=6))
+def test_fasttoml_agrees_on_mutated_locks(edits: list[tuple[str, float, str]]) -> None:
+    text = SAMPLES[edits[0][0]].read_text(encoding="utf-8")
+    for _, where, insert in edits:
+        position = int(len(text) * where)
+        text = text[:position] + insert + text[position + 1:]
+    same_as_tomllib(text)

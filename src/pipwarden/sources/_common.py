@@ -7,6 +7,7 @@ line or key path); problems confined to one entry are recorded in ``Collector.er
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -62,7 +63,15 @@ def decode(data: bytes, where: str) -> str:
         ) from None
 
 
-def load_toml(text: str, where: str) -> dict[str, Any]:
+def load_toml(text: str, where: str, *, fast: bool = False) -> dict[str, Any]:
+    """Parse TOML; ``fast`` tries the lock-file subset reader first (see _fasttoml)."""
+    if fast:
+        from pipwarden.sources import _fasttoml
+
+        try:
+            return _fasttoml.loads(text)
+        except Exception:  # noqa: BLE001, S110 - anything unusual: let tomllib decide
+            pass
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -79,6 +88,7 @@ def table(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+@functools.lru_cache(maxsize=8192)
 def canonical(name: str) -> str:
     """The PEP 503 name (a plain str; wrap in PackageName where a model needs it)."""
     return str(canonicalize_name(name))
@@ -115,9 +125,12 @@ def toml_string_line(lines: list[str], needle: str, start: int = 0) -> int | Non
 def header_lines(text: str, header: str = "[[package]]") -> list[int]:
     """1-based line numbers of every ``header`` line (``[[package]]``), in order."""
     result: list[int] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip() == header:
-            result.append(number)
+    pattern = re.compile(r"^[ \t]*" + re.escape(header) + r"[ \t]*\r?$", re.MULTILINE)
+    line, last = 1, 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        result.append(line)
     return result
 
 
@@ -304,17 +317,15 @@ class Collector:
         return req
 
 
+_HASH_RE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*[:=]\s*([0-9A-Fa-f]+)\s*")
+
+
 def normalise_hash(value: str) -> str | None:
     """``sha256:<hex>`` (lowercase algorithm and digest) or None when malformed."""
-    algorithm, sep, digest = value.strip().partition(":")
-    if not sep:
-        algorithm, sep, digest = value.strip().partition("=")
-    if not sep or not algorithm or not digest:
+    match = _HASH_RE.fullmatch(value)
+    if match is None:
         return None
-    digest = digest.strip().lower()
-    if not re.fullmatch(r"[0-9a-f]+", digest):
-        return None
-    return f"{algorithm.strip().lower()}:{digest}"
+    return f"{match.group(1).lower()}:{match.group(2).lower()}"
 
 
 def reachable(
@@ -346,11 +357,20 @@ def incoming_markers(
     node: str, edges: Mapping[str, list[tuple[str, str | None]]], limit: int = 3
 ) -> str:
     """A short text of the markers on the edges into ``node`` (for the skip reason)."""
-    found: list[str] = []
-    for children in edges.values():
-        for child, marker in children:
-            if child == node and marker and marker not in found:
-                found.append(marker)
-                if len(found) >= limit:
-                    return " or ".join(found)
-    return " or ".join(found) or "no path for this environment"
+    return IncomingMarkers(edges).text(node, limit)
+
+
+class IncomingMarkers:
+    """The markers on the edges into each node, indexed once."""
+
+    def __init__(self, edges: Mapping[str, list[tuple[str, str | None]]]) -> None:
+        self.index: dict[str, list[str]] = {}
+        for children in edges.values():
+            for child, marker in children:
+                if marker:
+                    found = self.index.setdefault(child, [])
+                    if marker not in found:
+                        found.append(marker)
+
+    def text(self, node: str, limit: int = 3) -> str:
+        return " or ".join(self.index.get(node, [])[:limit]) or "no path for this environment"

@@ -29,11 +29,11 @@ from typing import Any
 from pipwarden.models import Dependency, PackageName
 from pipwarden.sources._common import (
     Collector,
+    IncomingMarkers,
     MarkerEnvironment,
     canonical,
     excluded_reason,
     header_lines,
-    incoming_markers,
     load_toml,
     normalise_hash,
     reachable,
@@ -50,7 +50,7 @@ _UNCHECKED_SOURCES = ("git", "directory", "file", "url")
 def parse(path: Path, markers: MarkerEnvironment) -> Collector:
     source = str(path)
     text = read_text(path)
-    data = load_toml(text, source)
+    data = load_toml(text, source, fast=True)
     collector = Collector(source=source, format=FORMAT, markers=markers)
     collector.files.append(source)
     read_data(collector, data, header_lines(text), declared_near(path))
@@ -151,6 +151,7 @@ def read_data(
         roots_by_group = {"main": sorted(direct)}
     roots = [(name, None) for name in sorted(direct)]
     everywhere = reachable(roots, edges, None)
+    incoming = IncomingMarkers(edges)
     here = reachable(roots, edges, collector.markers)
     group_of: dict[str, str] = {}
     for group in sorted(roots_by_group, key=lambda g: g != "main"):
@@ -170,7 +171,7 @@ def read_data(
             group = group_of.get(name, "main")
         own = _own_marker(entry)
         if name in everywhere and name not in here:
-            collector.skip(name, excluded_reason(incoming_markers(name, edges)), line=line,
+            collector.skip(name, excluded_reason(incoming.text(name)), line=line,
                            group=group)
             continue
         src = table(entry.get("source"))

@@ -35,7 +35,7 @@ FORMAT = "pylock.toml"
 def parse(path: Path, markers: MarkerEnvironment) -> Collector:
     source = str(path)
     text = read_text(path)
-    data = load_toml(text, source)
+    data = load_toml(text, source, fast=True)
     collector = Collector(source=source, format=FORMAT, markers=markers)
     collector.files.append(source)
     read_data(collector, data, header_lines(text, "[[packages]]"))

@@ -24,11 +24,11 @@ from typing import Any
 from pipwarden.models import Dependency, PackageName
 from pipwarden.sources._common import (
     Collector,
+    IncomingMarkers,
     MarkerEnvironment,
     canonical,
     excluded_reason,
     header_lines,
-    incoming_markers,
     load_toml,
     normalise_hash,
     reachable,
@@ -45,7 +45,7 @@ Edge = tuple[str, str | None]
 def parse(path: Path, markers: MarkerEnvironment) -> Collector:
     source = str(path)
     text = read_text(path)
-    data = load_toml(text, source)
+    data = load_toml(text, source, fast=True)
     collector = Collector(source=source, format=FORMAT, markers=markers)
     collector.files.append(source)
     read_data(collector, data, header_lines(text))
@@ -168,6 +168,7 @@ def read_data(collector: Collector, data: Mapping[str, Any], headers: Sequence[i
         roots_by_group = {"main": [(key, None) for key in sorted(direct)]}
     all_roots = [edge for group_edges in roots_by_group.values() for edge in group_edges]
     everywhere = reachable(all_roots, edges, None)
+    incoming = IncomingMarkers(edges)
     here = reachable(all_roots, edges, collector.markers)
     group_of: dict[str, str] = {}
     for group in sorted(roots_by_group, key=lambda g: g != "main"):
@@ -183,7 +184,7 @@ def read_data(collector: Collector, data: Mapping[str, Any], headers: Sequence[i
                            "dependency", line=line, group=group)
             continue
         if package.key in everywhere and package.key not in here:
-            collector.skip(name, excluded_reason(incoming_markers(package.key, edges)),
+            collector.skip(name, excluded_reason(incoming.text(package.key)),
                            line=line, group=group)
             continue
         kind, value = package.source_kind, package.source_value
