@@ -39,8 +39,9 @@ def read_text(path: Path, *, display: str | None = None) -> str:
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise SourceError(f"cannot read file: {exc.strerror or exc}", location=where) from None
+    except (OSError, ValueError) as exc:
+        message = getattr(exc, "strerror", None) or str(exc)
+        raise SourceError(f"cannot read file: {message}", location=where) from None
     if len(data) > MAX_FILE_BYTES:
         raise SourceError(
             f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", location=where

@@ -131,7 +131,7 @@ def parse_text(text: str, markers: MarkerEnvironment, display: str = STDIN) -> C
 def _key(path: Path) -> str:
     try:
         return str(path.resolve())
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):
         return os.path.abspath(path)
 
 
@@ -298,6 +298,9 @@ def _include(
     constraint: bool,
 ) -> None:
     collector = state.collector
+    if "\x00" in target:
+        collector.error("include path contains a NUL character", line=number, source=source)
+        return
     if is_url_requirement(target) and not target.lower().startswith("file:"):
         collector.error(f"remote requirements file is not read: {target}", line=number, source=source)
         return
