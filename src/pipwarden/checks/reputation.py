@@ -257,7 +257,7 @@ def release_times(info: ProjectInfo) -> dict[str, datetime.datetime]:
 
 
 def _days(delta: datetime.timedelta) -> int:
-    return max(int(delta.total_seconds() // 86400), 0)
+    return max(round(delta.total_seconds() / 86400), 0)
 
 
 def _ago(days: int) -> str:
