@@ -277,6 +277,8 @@ def test_pyproject_poetry_groups_real() -> None:
     bcrypt = deps[("bcrypt", "4.0.1")]
     assert (bcrypt.group, bcrypt.line, bcrypt.direct, bcrypt.specifier) == (
         "main", 27, True, "bcrypt = '4.0.1'")
+    assert bcrypt.key_path == "tool.poetry.dependencies.bcrypt"
+    assert bcrypt.location.endswith("pyproject.toml:27")
     assert len(result.dependencies) == 1
     groups = {s.name: s.group for s in result.skipped}
     assert groups["pytest"] == "dev" and groups["fastapi"] == "main"

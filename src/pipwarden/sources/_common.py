@@ -304,7 +304,7 @@ class Collector:
                 source=src,
                 format=self.format,
                 line=line,
-                key_path=key_path if line is None else None,
+                key_path=key_path,
                 group=group,
                 direct=direct,
                 parents=parents,

@@ -126,7 +126,7 @@ def _entry(
             source=collector.source,
             format=FORMAT,
             line=line,
-            key_path=key if line is None else None,
+            key_path=key,
             group=group,
             direct=True if declared is None else name in declared,
             hashes=tuple(h for h in hashes if h),

@@ -192,7 +192,7 @@ def read_data(
                 source=collector.source,
                 format=FORMAT,
                 line=line,
-                key_path=f"package[{index}]" if line is None else None,
+                key_path=f"package[{index}]",
                 group=group,
                 direct=name in direct,
                 parents=tuple(sorted(parents.get(name, ()))),

@@ -145,7 +145,7 @@ def read_data(collector: Collector, data: Mapping[str, Any], headers: Sequence[i
                 source=collector.source,
                 format=FORMAT,
                 line=line,
-                key_path=key if line is None else None,
+                key_path=key,
                 group=group,
                 direct=True,
                 hashes=hashes,

@@ -283,7 +283,7 @@ def _poetry_entry(
                     source=collector.source,
                     format=collector.format,
                     line=line,
-                    key_path=where if line is None else None,
+                    key_path=where,
                     group=entry_group,
                     direct=True,
                     markers=marker,

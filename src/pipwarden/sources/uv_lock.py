@@ -207,7 +207,7 @@ def read_data(collector: Collector, data: Mapping[str, Any], headers: Sequence[i
                 source=collector.source,
                 format=FORMAT,
                 line=line,
-                key_path=f"package[{package.index}]" if line is None else None,
+                key_path=f"package[{package.index}]",
                 group=group,
                 direct=package.key in direct,
                 parents=tuple(sorted(parents.get(package.key, ()))),
