@@ -321,8 +321,10 @@ def test_pyproject_errors_name_the_key() -> None:
 def test_pylock_pep751_example() -> None:
     result, deps = entries(SRC / "pylock" / "pylock.toml")
     assert [(d.name, d.version, d.group, d.parents, d.line) for d in result.dependencies] == [
-        ("attrs", "25.1.0", "main", (), 6), ("cattrs", "24.1.2", "main", (), 24),
+        ("attrs", "25.1.0", "main", ("cattrs",), 6), ("cattrs", "24.1.2", "main", (), 24),
         ("numpy", "2.2.3", "main", (), 39)]
+    # the (informational) graph: attrs is there because cattrs needs it
+    assert [d.direct for d in result.dependencies] == [False, True, True]
     assert deps[("numpy", "2.2.3")].hashes == (
         "sha256:83807d445817326b4bcdaaaf8e8e9f1753da04341eceec705c001ff342002e5d",
         "sha256:3b787adbf04b0db1967798dba8da1af07e387908ed1553a0d6e74c084d1ceafe")
@@ -331,8 +333,8 @@ def test_pylock_pep751_example() -> None:
 
 def test_pylock_extras_groups_and_direct_sources() -> None:
     result, deps = entries(SRC / "pylock" / "pylock.groups.toml")
-    assert [(d.name, d.group) for d in result.dependencies] == [
-        ("requests", "main"), ("pysocks", "socks"), ("pytest", "dev")]
+    assert [(d.name, d.group, d.direct) for d in result.dependencies] == [
+        ("requests", "main", True), ("pysocks", "socks", True), ("pytest", "dev", True)]
     assert deps[("requests", "2.32.3")].index_urls == ("https://index.invalid/simple",)
     assert [(s.name, s.reason.split(",")[0]) for s in result.skipped] == [
         ("pywin32", "excluded by markers: sys_platform == \"win32\""),

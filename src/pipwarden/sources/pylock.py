@@ -4,8 +4,10 @@ Markers are evaluated in the ``lock_file`` context, where ``extras`` and
 ``dependency_groups`` are sets. Group: ``main`` when the package is installed with the
 default groups and no extra; else the first extra, then the first group, that selects it.
 A package no extra/group combination selects on the target environment is skipped
-("excluded by markers"). pylock records no graph: ``parents`` stay empty and every package
-counts as direct. Packages from VCS, a directory or an archive URL are skipped.
+("excluded by markers"). PEP 751 makes the graph optional and informational
+(``packages[].dependencies``): when a lock records it, ``parents`` come from it and a
+package that no other package names is direct; without it every package counts as direct
+and ``parents`` stay empty. Packages from VCS, a directory or an archive URL are skipped.
 """
 
 from __future__ import annotations
@@ -91,6 +93,14 @@ def read_data(collector: Collector, data: Mapping[str, Any], headers: Sequence[i
     defaults = frozenset(str(g) for g in (lock.default_groups or ()))
     target = collector.markers.environment
     base: dict[str, Any] = dict(target) if target is not None else dict(default_environment())
+    parents: dict[str, set[str]] = {}
+    graph = False
+    for package in packages:
+        for item in package.dependencies or ():
+            child = item.get("name") if isinstance(item, Mapping) else None
+            graph = True
+            if isinstance(child, str) and canonical(child) != canonical(str(package.name)):
+                parents.setdefault(canonical(child), set()).add(canonical(str(package.name)))
     for index, package in enumerate(packages):
         name = canonical(str(package.name))
         line = headers[index] if headers else None
@@ -147,7 +157,8 @@ def read_data(collector: Collector, data: Mapping[str, Any], headers: Sequence[i
                 line=line,
                 key_path=key,
                 group=group,
-                direct=True,
+                direct=not (graph and name in parents),
+                parents=tuple(sorted(parents.get(name, ()))),
                 hashes=hashes,
                 markers=str(package.marker) if package.marker is not None else None,
                 index_urls=(index_url,) if index_url else (),
