@@ -82,10 +82,17 @@ def vet(settings: VetSettings) -> Report:
 
 
 def install(settings: InstallSettings) -> int:
-    from pipwarden.install.command import install as run_install
+    from pipwarden.install.driver import Driver
 
     if not settings.pip_args:
         raise UsageError("nothing to install", hint="pipwarden install NAME ... (pip's arguments)")
+    # Start pip's planning first, so that it overlaps with loading the checks.
+    driver = Driver.start(settings.python, settings.pip_args)
+    try:
+        from pipwarden.install.command import install as run_install
+    except BaseException:
+        driver.close()
+        raise
     return run_install(
         settings.pip_args,
         python=settings.python,
@@ -93,6 +100,7 @@ def install(settings: InstallSettings) -> int:
         dry_run=settings.dry_run,
         offline=settings.offline,
         verbose=settings.verbose,
+        started=driver,
     ).exit_code
 
 

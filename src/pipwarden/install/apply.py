@@ -69,19 +69,11 @@ def unhashed_line(item: PlannedItem) -> list[str]:
     return [f"{item.name} @ {item.url}"]
 
 
-def install_items(
-    python: str,
-    items: Sequence[PlannedItem],
-    wheelhouse: Path,
-    pip_args: PipArgs,
-    *,
-    verbose: bool = False,
-    extra: Sequence[str] = (),
-) -> ApplyResult:
-    """Run pip over exactly ``items``; never raises for a pip failure (``ok`` is False)."""
-    hashed = [i for i in items if i.hashable]
-    other = [i for i in items if not i.hashable]
-    needs_index = any(i.kind == "sdist" for i in hashed) or bool(other)
+def base_args(
+    items: Sequence[PlannedItem], wheelhouse: Path, pip_args: PipArgs, *, verbose: bool = False
+) -> list[str]:
+    """``install`` and the options for installing exactly ``items``."""
+    needs_index = any(i.kind == "sdist" for i in items) or any(not i.hashable for i in items)
     if needs_index:
         options = [
             *pip_args.install_options,
@@ -92,22 +84,53 @@ def install_items(
     else:
         options = [*_without_sources(pip_args.install_options), "--no-index"]
         options += ["--find-links", str(wheelhouse)]
-    base = ["install", "--no-deps", "--no-input", *options, *extra]
+    base = ["install", "--no-deps", "--no-input", *options]
     if not verbose:
         base.append("--quiet")
+    return base
+
+
+def hashed_args(
+    items: Sequence[PlannedItem],
+    wheelhouse: Path,
+    pip_args: PipArgs,
+    requirements: Path,
+    *,
+    verbose: bool = False,
+) -> list[str]:
+    """pip arguments installing the hashable ``items`` in hash-checking mode (writes the
+    requirements file)."""
+    hashed = [i for i in items if i.hashable]
+    requirements.write_text("\n".join(requirement_line(i) for i in hashed) + "\n", encoding="utf-8")
+    base = base_args(items, wheelhouse, pip_args, verbose=verbose)
+    return [*base, "--require-hashes", "-r", str(requirements)]
+
+
+def install_items(
+    python: str,
+    items: Sequence[PlannedItem],
+    wheelhouse: Path,
+    pip_args: PipArgs,
+    *,
+    verbose: bool = False,
+) -> ApplyResult:
+    """Run pip over exactly ``items``; never raises for a pip failure (``ok`` is False)."""
+    hashed = [i for i in items if i.hashable]
+    other = [i for i in items if not i.hashable]
     outputs: list[str] = []
     command: tuple[str, ...] = ()
     with tempfile.TemporaryDirectory(prefix="pipwarden-req-") as tmp:
         if hashed:
-            req = Path(tmp) / "planned.txt"
-            req.write_text("\n".join(requirement_line(i) for i in hashed) + "\n", encoding="utf-8")
-            args = [*base, "--require-hashes", "-r", str(req)]
+            args = hashed_args(
+                items, wheelhouse, pip_args, Path(tmp) / "planned.txt", verbose=verbose
+            )
             command = ("pip", *args)
             proc = run_pip(python, args, quiet_output=True)
             outputs.append(_output(proc, verbose))
             if proc.returncode != 0:
                 return ApplyResult(False, "\n".join(outputs), command)
         if other:
+            base = base_args(items, wheelhouse, pip_args, verbose=verbose)
             args = [*base, *[part for i in other for part in unhashed_line(i)]]
             command = ("pip", *args)
             proc = run_pip(python, args, quiet_output=True)

@@ -8,9 +8,7 @@ the journal at once (exit 2); a failed rollback exits 3 with the manual steps.
 
 from __future__ import annotations
 
-import os
 import shlex
-import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -21,9 +19,10 @@ from typing import TextIO
 
 from packaging.utils import canonicalize_name
 
-from pipwarden.errors import InstallError, RollbackError, UsageError
+from pipwarden.errors import InstallError, RollbackError
 from pipwarden.install import apply as apply_mod
 from pipwarden.install import guard, plan, rollback, snapshot, wheels
+from pipwarden.install.driver import Driver, resolve_python
 from pipwarden.install.journal import Change, Journal, Transaction
 from pipwarden.models import (
     AnyFinding,
@@ -56,15 +55,7 @@ def _open_store() -> object | None:
 
 
 def _python(python: str | None) -> str:
-    """The target interpreter as an absolute path (symlinks kept: a venv's python is one)."""
-    if not python:
-        return sys.executable
-    if os.sep in python or (os.altsep and os.altsep in python):
-        return os.path.abspath(python)
-    found = shutil.which(python)
-    if found is None:
-        raise UsageError(f"no interpreter named {python!r} on PATH", location="--python")
-    return found
+    return resolve_python(python)
 
 
 def check_plan(
@@ -91,7 +82,7 @@ def check_plan(
     popular: dict[str, int] = {}
     if isinstance(store, Store):
         from pipwarden.checks.matching import match
-        from pipwarden.checks.typosquat import find_typosquats
+        from pipwarden.checks.typosquat import store_index
 
         with store:
             result = match(guard.plan_dependencies(items), store)
@@ -103,7 +94,7 @@ def check_plan(
             popular = store.popular()
             typed = [i.key for i in items if i.requested and i.key not in before.dists]
             if typed and popular:
-                typosquats = find_typosquats(typed, popular)
+                typosquats = store_index(store).check(typed)
     for rank, (name, downloads) in enumerate(popular.items()):
         if rank >= TOP_LEVEL_PROJECTS:
             break
@@ -197,20 +188,61 @@ def install(
     kind: str = "install",
     command: str | None = None,
     out: TextIO | None = None,
+    started: Driver | None = None,
 ) -> InstallOutcome:
+    """The guarded install. ``started``: a driver already running (see :mod:`.driver`)."""
     out = out or sys.stdout
-    target = _python(python)
-    args = plan.split_pip_args(pip_args)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        before_future = pool.submit(snapshot.take, target)
-        plan_future = pool.submit(plan.make_plan, target, args)
-        before = before_future.result()
-        planned = plan_future.result()
+    driver = started
+    try:
+        args = plan.split_pip_args(pip_args)
+        if driver is None:
+            driver = Driver.start(python, pip_args)
+        return _install(
+            driver,
+            args,
+            pip_args,
+            python=python,
+            yes=yes,
+            dry_run=dry_run,
+            offline=offline,
+            verbose=verbose,
+            kind=kind,
+            command=command,
+            out=out,
+        )
+    finally:
+        if driver is not None:
+            driver.close()
+
+
+def _install(
+    driver: Driver,
+    args: plan.PipArgs,
+    pip_args: Sequence[str],
+    *,
+    python: str | None,
+    yes: bool,
+    dry_run: bool,
+    offline: bool,
+    verbose: bool,
+    kind: str,
+    command: str | None,
+    out: TextIO,
+) -> InstallOutcome:
+    target = driver.python
+    before = snapshot.Snapshot.from_json(driver.snapshot())
+    _code, report = driver.plan()
+    if report is None:
+        raise InstallError(
+            "pip could not plan the install:\n" + driver.output_tail(),
+            hint="the same arguments fail with plain pip install --dry-run",
+        )
+    planned = plan.parse_report(report, target)
     if not planned.items:
         out.write("plan: nothing to install (everything requested is already satisfied)\n")
         return InstallOutcome(0)
     with tempfile.TemporaryDirectory(prefix="pipwarden-wheelhouse-") as tmp:
-        wheelhouse = Path(tmp)
+        wheelhouse = Path(tmp) / "wheels"
         result, _files = check_plan(planned.items, before, wheelhouse, offline=offline)
         out.write("\n".join(result.lines(verbose)) + "\n")
         out.flush()
@@ -233,9 +265,19 @@ def install(
             )
             tx = replace(tx, changes=changes)
             journal.save(tx)
-            applied = apply_mod.install_items(
-                target, planned.items, wheelhouse, args, verbose=verbose
-            )
+            if all(i.hashable for i in planned.items):
+                pip_command = apply_mod.hashed_args(
+                    planned.items, wheelhouse, args, Path(tmp) / "planned.txt", verbose=verbose
+                )
+                ok, output = driver.install(pip_command)
+                if verbose and output.strip():
+                    out.write(output.rstrip("\n") + "\n")
+                applied = apply_mod.ApplyResult(ok, output, ("pip", *pip_command))
+            else:
+                driver.close()
+                applied = apply_mod.install_items(
+                    target, planned.items, wheelhouse, args, verbose=verbose
+                )
             if not applied.ok:
                 _recover(journal, tx, before, target, [i.key for i in planned.items], applied, out)
             tx = replace(tx, status="applied", changes=changes)

@@ -23,43 +23,47 @@ from packaging.utils import canonicalize_name
 
 from pipwarden.errors import InstallError
 
-_SCRIPT = r"""
-import importlib.metadata as md, json, os, re, sys, sysconfig
-sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
-def text(d, name):
-    try:
-        return d.read_text(name)
-    except Exception:
-        return None
-dists, seen = [], set()
-for d in md.distributions():
-    try:
-        name = d.metadata["Name"]
-    except Exception:
-        name = None
-    if not name:
-        continue
-    key = re.sub(r"[-_.]+", "-", name).lower()
-    if key in seen:
-        continue
-    seen.add(key)
-    path = getattr(d, "_path", None)
-    dists.append({
-        "name": name, "version": d.version, "key": key,
-        "info_dir": str(path) if path is not None else None,
-        "installer": text(d, "INSTALLER"),
-        "requested": text(d, "REQUESTED"),
-        "direct_url": text(d, "direct_url.json"),
-        "record": text(d, "RECORD"),
-    })
-print(json.dumps({
-    "executable": sys.executable,
-    "prefix": os.path.realpath(sys.prefix),
-    "version": "%d.%d.%d" % sys.version_info[:3],
-    "paths": sysconfig.get_paths(),
-    "dists": dists,
-}))
+# Runs inside the target interpreter; defines _pipwarden_snapshot() -> dict (JSON-able).
+SNAPSHOT_CODE = r"""
+def _pipwarden_snapshot():
+    import importlib.metadata as md, os, re, sys, sysconfig
+    def text(d, name):
+        try:
+            return d.read_text(name)
+        except Exception:
+            return None
+    path = [p for p in sys.path if p not in ("", os.getcwd())]
+    dists, seen = [], set()
+    for d in md.distributions(path=path):
+        try:
+            name = d.metadata["Name"]
+        except Exception:
+            name = None
+        if not name:
+            continue
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        where = getattr(d, "_path", None)
+        dists.append({
+            "name": name, "version": d.version, "key": key,
+            "info_dir": str(where) if where is not None else None,
+            "installer": text(d, "INSTALLER"),
+            "requested": text(d, "REQUESTED"),
+            "direct_url": text(d, "direct_url.json"),
+            "record": text(d, "RECORD"),
+        })
+    return {
+        "executable": sys.executable,
+        "prefix": os.path.realpath(sys.prefix),
+        "version": "%d.%d.%d" % sys.version_info[:3],
+        "paths": sysconfig.get_paths(),
+        "dists": dists,
+    }
 """
+
+_SCRIPT = SNAPSHOT_CODE + "\nimport json\nprint(json.dumps(_pipwarden_snapshot()))\n"
 
 SNAPSHOT_TIMEOUT = 120
 
