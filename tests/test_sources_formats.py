@@ -467,3 +467,12 @@ def test_poetry_constraints() -> None:
     assert to_specifiers("^x.y") is None
     assert python_marker("<3.7") == 'python_full_version < "3.7"'
     assert python_marker("*") is None
+
+
+def test_uv_lock_early_distribution_format() -> None:
+    result, _ = entries(SRC / "uvold" / "uv.lock")
+    assert [(d.name, d.version, d.direct, d.parents, d.index_urls) for d in result.dependencies] == [
+        ("idna", "3.7", False, ("requests",), ("https://index.invalid/simple",)),
+        ("requests", "2.32.3", True, (), ("https://index.invalid/simple",))]
+    assert [(s.name, s.reason.split(" (")[0]) for s in result.skipped] == [
+        ("demo", "workspace member")]

@@ -1,5 +1,6 @@
-"""uv.lock (``version = 1``, every ``revision``): registry, git, path, directory, url,
-editable and virtual sources; workspaces.
+"""uv.lock (``version = 1``, every ``revision``, and the early ``[[distribution]]`` files with
+``source = "registry+URL"`` strings): registry, git, path, directory, url, editable and
+virtual sources; workspaces.
 
 Workspace members (``[manifest] members`` and the root package whose source is
 ``editable``/``virtual`` ``"."``) are the project itself, not third-party dependencies:
@@ -61,14 +62,23 @@ class _Package:
         self.version = version
         self.entry = entry
         self.key = name
-        src = table(entry.get("source"))
+        self.source_kind: str | None = None
+        self.source_value: str | None = None
+        raw = entry.get("source")
+        if isinstance(raw, str) and "+" in raw:  # early lock files: "registry+https://..."
+            kind, _, rest = raw.partition("+")
+            self.source_kind = kind if kind in _SOURCE_KINDS else None
+            self.source_value = rest if self.source_kind else raw
+            return
+        src = table(raw)
         self.source_kind = next((k for k in _SOURCE_KINDS if k in src), None)
         value = src.get(self.source_kind) if self.source_kind else None
         self.source_value = str(value) if value is not None else None
 
 
 def read_data(collector: Collector, data: Mapping[str, Any], headers: Sequence[int]) -> None:
-    raw_packages = data.get("package", [])
+    # "[[distribution]]" is what uv's first lock files (before revisions) called a package
+    raw_packages = data.get("package", data.get("distribution", []))
     if not isinstance(raw_packages, list):
         collector.error("'package' must be an array of tables", key="package")
         return
