@@ -212,7 +212,7 @@ def test_fasttoml_on_real_files() -> None:
             used += 1
         else:
             same_as_tomllib(text)
-    assert used == 10
+    assert used >= 10
 
 
 FRAGMENTS = ['[[package]]', '[package.dependencies]', '[package]', '[metadata]', '[a.b]', '[[a.b]]',
