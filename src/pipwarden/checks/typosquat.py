@@ -89,6 +89,8 @@ _TIER = {
 }
 
 MAX_GLUED_REST = 6  # letters glued to a popular name that still count as a combosquat
+MAX_RUN_TOKENS = 4  # popular names of more words are not looked for inside other names
+GLUED_MIN_LEN = 8  # below this, a glued name needs a lure word (``requestspro``)
 _VERSIONISH = re.compile(r"v?\d+[a-z]?")
 _KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 
@@ -168,7 +170,7 @@ class Thresholds:
     affix_min_downloads: int = 5 * _M
     combo_min_downloads: int = 100 * _M
     combo_min_len: int = 5
-    glued_min_len: int = 8  # a popular name this long glued to other letters is a combosquat
+    glued_min_len: int = GLUED_MIN_LEN  # a name this long glued to other letters: combosquat
     distance2: tuple[int | None, ...] = (None, None, 100 * _M, 5 * _M)
 
     def floor(self, rule: str, length: int) -> int | None:
@@ -320,13 +322,19 @@ def _probe(raw: str) -> _Probe:
     for part in parts:
         keys.append(("n" + part, "word", ""))
     for i in range(len(parts)):
-        for j in range(i + 1, len(parts) + 1):
-            if j - i < len(parts):
-                keys.append(("n" + "-".join(parts[i:j]), "combo", ""))
-    # a popular name glued to a few more letters (``requestspro``, ``easyrequests``)
+        for j in range(i + 1, min(len(parts), i + MAX_RUN_TOKENS) + 1):
+            run = "-".join(parts[i:j])
+            if j - i < len(parts) and len(run) >= 4:
+                keys.append(("n" + run, "combo", ""))
+    # a popular name glued to a few more letters (``requestspro``, ``easyrequests``): a long
+    # name with anything, a shorter one only with a lure word or a number
     for k in range(max(5, len(flat) - MAX_GLUED_REST), len(flat)):
-        keys.append(("f" + flat[:k], "combo", ""))
-        keys.append(("f" + flat[-k:], "combo", ""))
+        head, tail = flat[:k], flat[k:]
+        if k >= GLUED_MIN_LEN or _lure_word(tail):
+            keys.append(("f" + head, "combo", ""))
+        head, tail = flat[: len(flat) - k], flat[len(flat) - k :]
+        if k >= GLUED_MIN_LEN or _lure_word(head):
+            keys.append(("f" + tail, "combo", ""))
     if len(flat) >= 3:
         for size in range(len(flat) - 2, len(flat) + 3):
             keys.append((nb.pool_key(flat[0], size), "far", ""))
@@ -388,9 +396,7 @@ class TyposquatIndex:
         """The best match for each name (None when it looks like nothing popular)."""
         raw = list(names)
         canonical = [_canonical(n) for n in raw]
-        known = self._lookup(
-            {"n" + c for c in canonical} | {"x" + c for c in canonical} | {nb.TOP_KEY}
-        )
+        known = self._lookup({"n" + c for c in canonical} | {nb.TOP_KEY})
         top = max((d for _, d in known.get(nb.TOP_KEY, ())), default=None)
         ratio = self.thresholds.ratio
         probes: list[_Probe | None] = []
@@ -529,6 +535,10 @@ class TyposquatIndex:
                 continue
             return False
         return True
+
+
+def _lure_word(word: str) -> bool:
+    return word in LURE_WORDS or bool(_VERSIONISH.fullmatch(word))
 
 
 def _same_skeleton(probe: _Probe, tflat: str) -> bool:
