@@ -42,7 +42,7 @@ def render(report: Report, *, verbose: bool = False, color: bool = False) -> str
         text = "; ".join(str(r) for r in reasons) if isinstance(reasons, list) else ""
         line = f"{label.ljust(width)}  {_paint(verdict, verdict, color)}"
         if text:
-            line += f"  {text}"
+            line += " " * (6 - len(verdict)) + f"  {text}"
         lines.append(line.rstrip())
         signals = package.get("signals")
         if verbose and isinstance(signals, list):
