@@ -89,6 +89,7 @@ _TIER = {
 }
 
 MAX_GLUED_REST = 6  # letters glued to a popular name that still count as a combosquat
+LONG_NAME = 10  # letters; a stray first letter on a name this long is a slip, not a prefix
 MAX_RUN_TOKENS = 4  # popular names of more words are not looked for inside other names
 GLUED_MIN_LEN = 8  # below this, a glued name needs a lure word (``requestspro``)
 _VERSIONISH = re.compile(r"v?\d+[a-z]?")
@@ -218,8 +219,10 @@ def classify_edit(cand: str, target: str) -> str | None:
             if cand[:i] + cand[i + 1 :] == target:
                 if _is_double(cand, i):
                     return DOUBLED
-                # a letter put in front is a prefix, a digit is a version: not typing slips
-                return None if i == 0 or cand[i].isdigit() else INSERTED
+                # a letter put in front of a short name is a prefix, a digit is a version
+                if (i == 0 and lc < LONG_NAME) or cand[i].isdigit():
+                    return None
+                return INSERTED
         return None
     if lt == lc + 1:
         for i in range(lt):
@@ -482,7 +485,10 @@ class TyposquatIndex:
             if edit in (DOUBLED, UNDOUBLED, CONFUSABLE):
                 return edit, ""
             if nb.squeeze(probe.flat) == nb.squeeze(tflat):
-                return (DOUBLED if len(probe.flat) > len(tflat) else UNDOUBLED), ""
+                if len(probe.flat) > len(tflat):
+                    return DOUBLED, ""
+                # several letters dropped at once is weaker evidence than one
+                return (UNDOUBLED if len(tflat) - len(probe.flat) == 1 else DOUBLED_PLUS), ""
             return CONFUSABLE, ""
         if purpose == "tokens":
             return REORDERED, ""
