@@ -14,10 +14,11 @@ from pipwarden.cli import main
 from pipwarden.errors import UsageError
 from pipwarden.install import guard, plan, snapshot, wheels
 from pipwarden.install.journal import Journal
-from test_install_support import (
+from test_install_support import (  # noqa: F401 - local_index is a fixture
     build_store,
     freeze,
     host_pip_dir,
+    local_index_fixture,
     make_venv,
     make_wheel,
     mal_record,
@@ -407,3 +408,37 @@ def test_history_lists_transactions(
     assert lines[1].split()[0] == "2" and "upgraded: good 1.0 -> 2.0" in lines[1]
     data = json.loads((pwhome / "journal").glob("*/2/transaction.json").__next__().read_text())
     assert data["wheels"][0]["name"] == "good" and data["wheels"][0]["version"] == "1.0"
+
+
+def test_install_from_http_index_checks_reputation(
+    env: dict[str, Path],
+    pwhome: Path,
+    local_index: tuple[Path, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import datetime
+
+    index_dir, url = local_index
+    make_wheel(index_dir, "fresh", "1.0")
+    make_wheel(index_dir, "settled", "1.0")
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    (index_dir / "_uploads.json").write_text(json.dumps({"fresh-1.0-py3-none-any.whl": now}))
+    monkeypatch.setenv("PIP_INDEX_URL", url)
+    python = str(env["python"])
+    assert main(["install", "--python", python, "fresh", "settled"]) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[0] == "plan: add 2 — 1 REVIEW"
+    fresh = next(line for line in lines if line.split()[1:2] == ["fresh"])
+    assert fresh.split()[0] == "REVIEW" and "cool-down 7 days" in fresh
+    assert next(line for line in lines if " settled " in line).split()[0] == "OK"
+    assert freeze(env["python"]).split() == []
+    # Downloaded over HTTP, checked, installed from the checked copies.
+    assert main(["install", "--python", python, "--yes", "fresh", "settled"]) == 0
+    assert freeze(env["python"]).split() == ["fresh==1.0", "settled==1.0"]
+    # --offline skips the reputation look-up.
+    reset_venv(env["python"])
+    capsys.readouterr()
+    assert main(["install", "--python", python, "--offline", "--dry-run", "fresh"]) == 0
+    assert capsys.readouterr().out.startswith("plan: add 1 — all OK")

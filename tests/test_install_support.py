@@ -244,6 +244,8 @@ def _index_handler(wheels: Path) -> type:
             if len(parts) == 3 and parts[0] == "pypi" and parts[2] == "json":
                 name = canonicalize_name(parts[1])
                 releases: dict[str, list[dict[str, object]]] = {}
+                uploads_file = wheels / "_uploads.json"
+                uploads = json.loads(uploads_file.read_text()) if uploads_file.is_file() else {}
                 for p in files_of(name):
                     version = str(parse_wheel_filename(p.name)[1])
                     releases.setdefault(version, []).append(
@@ -251,12 +253,23 @@ def _index_handler(wheels: Path) -> type:
                             "filename": p.name,
                             "url": f"/files/{p.name}",
                             "yanked": False,
+                            "upload_time_iso_8601": uploads.get(p.name, "2024-01-02T00:00:00Z"),
                             "digests": {"sha256": hashlib.sha256(p.read_bytes()).hexdigest()},
                         }
                     )
                 if releases:
+                    info = {
+                        "name": name,
+                        "version": max(
+                            releases,
+                            key=lambda v: parse_wheel_filename(f"x-{v}-py3-none-any.whl")[1],
+                        ),
+                        "author": "Example Author",
+                        "license": "MIT",
+                        "project_urls": {"Source": f"https://github.invalid/example/{name}"},
+                    }
                     self._send(
-                        json.dumps({"info": {"name": name}, "releases": releases}).encode(),
+                        json.dumps({"info": info, "releases": releases}).encode(),
                         "application/json",
                     )
                     return

@@ -65,13 +65,17 @@ def check_plan(
     *,
     offline: bool = False,
 ) -> tuple[guard.GuardResult, dict[str, Path]]:
-    """Fetch, inspect and judge the planned items. Returns the verdicts and fetched files."""
+    """Fetch, inspect and judge the planned items. Returns the verdicts and fetched files.
+
+    ``offline`` skips the index reputation look-ups only: pip downloads the planned files
+    anyway, and pipwarden must read the very files that will be installed.
+    """
     from pipwarden.advisories.store import Store
 
     files: dict[str, Path] = {}
     fetchable = [i for i in items if i.hashable]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        fetched = list(pool.map(lambda i: plan.fetch(i, wheelhouse, offline=offline), fetchable))
+        fetched = list(pool.map(lambda i: plan.fetch(i, wheelhouse), fetchable))
     for item, path in zip(fetchable, fetched, strict=True):
         files[item.key] = path
     store = _open_store()
@@ -115,6 +119,9 @@ def check_plan(
             other_projects=popular_modules,
             own_downloads=popular.get(item.key, 0),
         )
+    signals: dict[str, list[tuple[str, str]]] = {}
+    if not offline:
+        signals = reputation_signals(items, warnings)
     verdict = guard.evaluate(
         items,
         before,
@@ -122,8 +129,54 @@ def check_plan(
         typosquats=typosquats,
         contents=contents,
         warnings=warnings,
+        reputation=signals,
     )
     return verdict, files
+
+
+def reputation_signals(
+    items: Sequence[plan.PlannedItem], warnings: list[str]
+) -> dict[str, list[tuple[str, str]]]:
+    """Index reputation (REVIEW/BLOCK signals) of the requested packages served by an index.
+
+    Only what the user asked for, and only files fetched over HTTP(S): local find-links and
+    direct URLs have no project page to judge.
+    """
+    import datetime
+
+    from pipwarden import net
+    from pipwarden.cache import Cache
+    from pipwarden.checks import reputation as rep
+    from pipwarden.errors import NetworkError
+    from pipwarden.settings import cache_path
+
+    wanted = [i for i in items if i.requested and not i.is_direct and i.url.startswith("http")]
+    if not wanted:
+        return {}
+    try:
+        index = net.index_config()
+    except NetworkError as exc:
+        warnings.append(f"reputation not checked: {exc}")
+        return {}
+    now = datetime.datetime.now(datetime.timezone.utc)
+    out: dict[str, list[tuple[str, str]]] = {}
+
+    def one(item: plan.PlannedItem) -> tuple[str, list[tuple[str, str]] | str]:
+        with Cache(cache_path()) as cache:  # one connection per thread
+            try:
+                info = rep.fetch_project(item.key, index=index, cache=cache, version=item.version)
+            except NetworkError as exc:
+                return item.key, str(exc)
+        found = rep.signals(info, item.version, now=now)
+        return item.key, [(s.level, s.text) for s in found if s.level != "OK"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for key, result in pool.map(one, wanted):
+            if isinstance(result, str):
+                warnings.append(f"{key}: reputation not checked: {result}")
+            else:
+                out[key] = result
+    return out
 
 
 def env_summary(after_versions: dict[str, str]) -> tuple[str, int]:

@@ -143,9 +143,12 @@ def evaluate(
     typosquats: Sequence[TyposquatFinding] = (),
     contents: Mapping[str, WheelContents] | None = None,
     warnings: Sequence[str] = (),
+    reputation: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> GuardResult:
-    """Combine the checks into verdicts. ``advisories`` None means no store was available."""
+    """Combine the checks into verdicts. ``advisories`` None means no store was available;
+    ``reputation`` maps names to the index's (verdict, reason) signals."""
     contents = contents or {}
+    reputation = reputation or {}
     by_package: dict[str, list[AnyFinding]] = {}
     for finding in [*(advisories or ()), *typosquats]:
         by_package.setdefault(str(finding.package), []).append(finding)
@@ -181,6 +184,9 @@ def evaluate(
             reasons.append("from version control: not hash-checked, building it runs its code")
         elif item.kind in ("dir", "editable"):
             reasons.append("local source tree: built from your files, not hash-checked")
+        for level, text in reputation.get(item.key, ()):
+            verdict = worse(verdict, level)
+            reasons.append(text)
         wheel = contents.get(item.key)
         if wheel is not None:
             for issue in wheel.issues:
