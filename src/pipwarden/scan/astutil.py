@@ -12,7 +12,7 @@ SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 def import_map(tree: ast.Module) -> dict[str, str]:
     """Local name -> fully qualified name, from every import in the file."""
     names: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -25,6 +25,19 @@ def import_map(tree: ast.Module) -> dict[str, str]:
                 if alias.name != "*":
                     names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return names
+
+
+def _statements(tree: ast.AST) -> Iterator[ast.stmt]:
+    """Every statement, nested ones included, without descending into expressions."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.stmt):
+            yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                stack.extend(block)
 
 
 def dotted(node: ast.AST) -> str | None:

@@ -121,12 +121,28 @@ class Scanner:
         ctx = FileContext(display, source, tree)
         hits: list[tuple[Rule, Hit]] = []
         broken: set[str] = set()
-        dispatch = self.dispatch
+        active: list[Rule] = []
+        for rule in self.rules:
+            try:
+                if rule.applies(ctx):
+                    active.append(rule)
+            except Exception as exc:  # noqa: BLE001 - one rule must not stop the scan
+                broken.add(rule.code)
+                warnings.append(_crash(display, rule, exc, None))
+        dispatch: dict[type[ast.AST], list[Rule]] = {}
+        for rule in active:
+            for node_type in rule.node_types:
+                dispatch.setdefault(node_type, []).append(rule)
+        call_rules = dispatch.pop(ast.Call, [])
         stack: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
-        iter_children = ast.iter_child_nodes
+        fields = _FIELDS
         while stack:
             node, parent = stack.pop()
-            rules = dispatch.get(type(node))
+            kind = type(node)
+            rules = dispatch.get(kind)
+            if kind is ast.Call and call_rules:
+                last = _call_last(node, ctx.imports)  # type: ignore[arg-type]
+                rules = [r for r in call_rules if r.call_names is None or last in r.call_names]
             if rules:
                 for rule in rules:
                     if rule.code in broken:
@@ -136,8 +152,18 @@ class Scanner:
                     except Exception as exc:  # noqa: BLE001 - one rule must not stop the scan
                         broken.add(rule.code)
                         warnings.append(_crash(display, rule, exc, node))
-            stack.extend((child, node) for child in iter_children(node))
-        for rule in self.rules:
+            names = fields.get(kind)
+            if names is None:
+                names = fields[kind] = tuple(f for f in kind._fields if f not in _SKIP_FIELDS)
+            for name in names:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            stack.append((item, node))
+                elif isinstance(value, ast.AST):
+                    stack.append((value, node))
+        for rule in active:
             if rule.code in broken:
                 continue
             try:
@@ -145,6 +171,22 @@ class Scanner:
             except Exception as exc:  # noqa: BLE001 - one rule must not stop the scan
                 warnings.append(_crash(display, rule, exc, None))
         return _to_findings(display, source, hits)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores"})
+
+
+def _call_last(call: ast.Call, imports: dict[str, str]) -> str:
+    """The last part of the called name, resolved through imports (``run`` for
+    ``from subprocess import run as sh`` called as ``sh()``)."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        full = imports.get(func.id)
+        return full.rsplit(".", 1)[-1] if full else func.id
+    return ""
 
 
 def _crash(display: str, rule: Rule, exc: BaseException, node: ast.AST | None) -> str:

@@ -29,7 +29,7 @@ ACQUIRERS = {
     "socket.create_server": "socket", "ssl.wrap_socket": "socket",
     "sqlite3.connect": "database connection", "psycopg2.connect": "database connection",
     "pymysql.connect": "database connection", "MySQLdb.connect": "database connection",
-    "subprocess.Popen": "process", "zipfile.ZipFile": "zip file", "tarfile.open": "tar file",
+    "subprocess.Popen": "process", "os.open": "file descriptor", "zipfile.ZipFile": "zip file", "tarfile.open": "tar file",
     "tarfile.TarFile": "tar file", "urllib.request.urlopen": "HTTP response",
     "http.client.HTTPConnection": "HTTP connection",
     "http.client.HTTPSConnection": "HTTP connection", "ftplib.FTP": "FTP connection",
@@ -69,7 +69,8 @@ BORROWERS = frozenset(
         "csv.writer", "csv.DictReader", "csv.DictWriter", "shutil.copyfileobj",
         "select.select", "os.fstat", "hashlib.file_digest", "tomllib.load", "tomli.load",
         "plistlib.load", "plistlib.dump", "configparser.ConfigParser.read_file", "fcntl.flock",
-        "fcntl.lockf", "os.fsync", "np.load", "numpy.load", "email.message_from_file",
+        "fcntl.lockf", "os.fsync", "os.write", "os.read", "os.lseek", "os.ftruncate",
+        "os.fchmod", "os.fchown", "os.fdatasync", "fcntl.fcntl", "fcntl.ioctl", "np.load", "numpy.load", "email.message_from_file",
     }
 )
 NOT_RAISING = frozenset(
@@ -143,6 +144,8 @@ class ResourceAnalysis:
         self.imports = imports
         self.local_defs = local_defs
         self.acqs: list[Acquisition] = []
+        self.index: dict[int, int] = {}
+        self.in_finally = 0
         self.leaks: dict[int, Leak] = {}
         self.globals: set[str] = set()
         self.closure_names: set[str] = set()
@@ -248,10 +251,11 @@ class ResourceAnalysis:
                 merged = self._merge(merged, out, None)
             return merged
         if isinstance(node, ast.Return):
-            exc = state if node.value is not None and self._may_raise(node.value, state) else None
+            # what the statement hands over is not leaked if the hand-over itself fails
+            raises = node.value is not None and self._may_raise(node.value, state)
             if node.value is not None:
                 state = self._events(node.value, state, escaping=True)
-            return _Out(None, ret=state, exc=exc)
+            return _Out(None, ret=state, exc=state if raises else None)
         if isinstance(node, ast.Raise):
             if node.exc is not None:
                 state = self._events(node.exc, state)
@@ -271,10 +275,10 @@ class ResourceAnalysis:
             }:
                 return _Out(None, exc=state)
         exprs = _header_exprs(node)
-        exc = state if any(self._may_raise(e, state) for e in exprs) else None
+        raises = any(self._may_raise(e, state) for e in exprs)
         for expr in exprs:
             state = self._events(expr, state)
-        return _Out(state, exc=exc)
+        return _Out(state, exc=state if raises else None)
 
     def _merge(self, a: _Out, b: _Out, exc: State | None) -> _Out:
         return _Out(
@@ -365,15 +369,21 @@ class ResourceAnalysis:
         if not node.finalbody:
             return result
         final = _Out(None)
+        # a release anywhere in `finally` (even under `if close:`) counts on every path
+        released = _released_names(node.finalbody)
 
         def through(s: State | None) -> State | None:
             nonlocal final
             if s is None:
                 return None
-            out = self.block(node.finalbody, s)
+            self.in_finally += 1
+            try:
+                out = self.block(node.finalbody, s)
+            finally:
+                self.in_finally -= 1
             final = _Out(None, _j(final.ret, out.ret), _j(final.exc, out.exc),
                           _j(final.brk, out.brk), _j(final.cont, out.cont))
-            return out.normal
+            return self._drop_opt(out.normal, released)
 
         return _Out(
             through(result.normal),
@@ -404,6 +414,7 @@ class ResourceAnalysis:
             return _Out(state | {(accept, index)}, exc=exc)
         alias = len(targets) == 1 and isinstance(targets[0], ast.Name)
         state = self._events(value, state, escaping=not alias, alias=alias)
+        exc = state if exc is not None else None
         for target in targets:
             if isinstance(target, (ast.Name, ast.Tuple, ast.List)):
                 state = self._overwrite(state, _target_names(target))
@@ -431,8 +442,12 @@ class ResourceAnalysis:
         return acquisition_kind(call, self.imports, self.local_defs)
 
     def _new(self, call: ast.Call, kind: str, var: str | None) -> int:
-        self.acqs.append(Acquisition(call, kind, var))
-        return len(self.acqs) - 1
+        """One index per acquisition site, however often the interpreter passes it."""
+        index = self.index.get(id(call))
+        if index is None:
+            self.acqs.append(Acquisition(call, kind, var))
+            index = self.index[id(call)] = len(self.acqs) - 1
+        return index
 
     def _overwrite(self, state: State, names: set[str]) -> State:
         kept = set()
@@ -480,8 +495,8 @@ class ResourceAnalysis:
         return (state, holding) if truthy else (holding, state)
 
     def _may_raise(self, expr: ast.AST, state: State) -> bool:
-        if not state:
-            return False
+        if not state or self.in_finally:
+            return False  # clean-up code is trusted not to fail
         for sub in ast.walk(expr):
             if isinstance(sub, ast.Await):
                 return True
@@ -632,6 +647,20 @@ class ResourceAnalysis:
 def _header_exprs(node: ast.stmt) -> list[ast.AST]:
     """The expressions a simple statement evaluates."""
     return [node]
+
+
+def _released_names(stmts: list[ast.stmt]) -> set[str]:
+    names: set[str] = set()
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in RELEASE_METHODS
+                and isinstance(node.func.value, ast.Name)
+            ):
+                names.add(node.func.value.id)
+    return names
 
 
 def _target_names(target: ast.AST) -> set[str]:

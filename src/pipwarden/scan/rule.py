@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from pipwarden.models import Severity
 from pipwarden.scan import astutil
-from pipwarden.scan.taint import Label, ModuleTaint, Taint
+from pipwarden.scan.taint import Label, ModuleTaint, Taint, may_have_sources
 
 
 @dataclass(frozen=True)
@@ -43,20 +43,37 @@ class FileContext:
         self.path = path
         self.source = source
         self.tree = tree
-        self.imports = astutil.import_map(tree)
+        self._imports: dict[str, str] | None = None
+        self._names: dict[int, str | None] = {}
         self.sink_requests: list[SinkRequest] = []
         self._taint: ModuleTaint | None = None
         self._taint_error: BaseException | None = None
         self.cache: dict[str, object] = {}
 
+    @property
+    def imports(self) -> dict[str, str]:
+        if self._imports is None:
+            self._imports = astutil.import_map(self.tree)
+        return self._imports
+
     def qualname(self, node: ast.AST) -> str | None:
         return astutil.qualname(node, self.imports)
 
     def call_name(self, call: ast.Call) -> str | None:
-        return self.qualname(call.func)
+        key = id(call)
+        if key not in self._names:
+            self._names[key] = self.qualname(call.func)
+        return self._names[key]
 
     def is_builtin(self, call: ast.Call, name: str) -> bool:
         return isinstance(call.func, ast.Name) and call.func.id == name and name not in self.imports
+
+    def may_have_sources(self) -> bool:
+        cached = self.cache.get("may-have-sources")
+        if not isinstance(cached, bool):
+            cached = may_have_sources(self.source)
+            self.cache["may-have-sources"] = cached
+        return cached
 
     def request_sink(self, rule: TaintRule, call: ast.Call, arg: ast.expr, what: str) -> None:
         self.sink_requests.append(SinkRequest(rule, call, arg, what))
@@ -69,7 +86,8 @@ class FileContext:
             interest = {id(r.arg) for r in self.sink_requests}
             try:
                 analysis = ModuleTaint(self.tree, self.imports, interest)
-                analysis.run()
+                if may_have_sources(self.source):
+                    analysis.run()
             except (RecursionError, Exception) as exc:
                 self._taint_error = exc
                 raise
@@ -85,6 +103,13 @@ class Rule:
     severity: ClassVar[Severity] = Severity.MODERATE
     summary: ClassVar[str] = ""
     node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
+    # For ast.Call rules: the called names (last part) worth a look; None means every call.
+    call_names: ClassVar[frozenset[str] | None] = None
+    # Words one of which must appear in a file for the rule to apply to it (cheap prefilter).
+    words: ClassVar[tuple[str, ...]] = ()
+
+    def applies(self, ctx: FileContext) -> bool:
+        return not self.words or any(word in ctx.source for word in self.words)
 
     def check(self, node: ast.AST, parent: ast.AST | None, ctx: FileContext) -> Iterable[Hit]:
         return ()
@@ -104,6 +129,9 @@ class TaintRule(Rule):
     family: ClassVar[str] = ""
     remote_only: ClassVar[bool] = False  # only input from the network counts (not argv/env)
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Call,)
+
+    def applies(self, ctx: FileContext) -> bool:
+        return super().applies(ctx) and ctx.may_have_sources()
 
     def sinks(self, call: ast.Call, ctx: FileContext) -> Iterable[tuple[ast.expr, str]]:
         """The (argument, description) pairs of ``call`` that are sinks for this rule."""

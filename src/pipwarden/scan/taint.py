@@ -62,7 +62,7 @@ REQUEST_ATTRS = frozenset(
     {
         # Flask / Werkzeug / Bottle
         "args", "form", "json", "values", "cookies", "headers", "data", "files",
-        "get_json", "get_data", "query_string", "stream",
+        "get_json", "get_data", "query_string", "stream", "read",
         # Django
         "GET", "POST", "body", "COOKIES", "META", "FILES",
         # Starlette / FastAPI / aiohttp
@@ -105,6 +105,11 @@ KILL_METHODS = frozenset(
         "exists", "is_file", "is_dir", "is_relative_to", "__len__", "bit_length",
     }
 )
+# ``if x.isdigit():`` constrains x in the true branch (exists/endswith and the like do not)
+CHECK_METHODS = frozenset(
+    {"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric", "isidentifier"}
+)
+PATH_PARTS = frozenset({"name", "stem", "suffix"})  # Path(x).name is a basename
 SANITISERS: dict[str, frozenset[str]] = {
     "shlex.quote": frozenset({"shell"}),
     "pipes.quote": frozenset({"shell"}),
@@ -123,6 +128,20 @@ SANITISERS: dict[str, frozenset[str]] = {
     "psycopg2.sql.Literal": frozenset({"sql"}),
     "sql.Identifier": frozenset({"sql"}),
     "sql.Literal": frozenset({"sql"}),
+    # the content of a file named by input is not itself input, except for the formats
+    # whose content is code (a pickle the user points at); the path is PW105's business
+    **{
+        name: FAMILIES - {"deserialize"}
+        for name in (
+            "open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open",
+            "zipfile.ZipFile", "tarfile.open", "shelve.open", "sqlite3.connect",
+        )
+    },
+    "django.urls.reverse": frozenset({"redirect", "ssrf"}),
+    "django.shortcuts.reverse": frozenset({"redirect", "ssrf"}),
+    "reverse": frozenset({"redirect", "ssrf"}),
+    "flask.url_for": frozenset({"redirect", "ssrf"}),
+    "url_for": frozenset({"redirect", "ssrf"}),
 }
 SANITISER_METHODS: dict[str, frozenset[str]] = {
     "escape_string": frozenset({"sql"}),
@@ -137,6 +156,34 @@ TERMINATORS = frozenset(
     {"abort", "flask.abort", "sys.exit", "exit", "quit", "os._exit", "pytest.fail", "pytest.skip"}
 )
 MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft"})
+
+
+SOURCE_HINT = re.compile(
+    r"request|argv|environ|getenv|input\(|stdin|recv|parse_args|parse_known_args|"
+    r"get_argument|get_query_argument|get_body_argument|get_cookie|rfile|self\.path|"
+    r"self\.headers|@[\w.]*\b(?:route|get|post|put|delete|patch|head|options|api_route|"
+    r"websocket|command|option|argument|group)\("
+)
+
+
+def may_have_sources(source: str) -> bool:
+    """A cheap test: can this module contain an untrusted-input source at all?"""
+    return SOURCE_HINT.search(source) is not None
+
+
+URL_PREFIX_SAFE = frozenset({"redirect", "ssrf"})
+
+
+def _fixed_prefix(node: ast.AST) -> bool:
+    """Does a string starting with ``node`` have a fixed scheme and host (or a fixed local
+    path), so that what follows cannot choose where a URL points?"""
+    if not isinstance(node, ast.Constant):
+        return not isinstance(node, ast.Constant)  # an untainted variable: a base URL
+    text = node.value if isinstance(node.value, str) else ""
+    if "://" in text:
+        host = text.split("://", 1)[1]
+        return "/" in host or "?" in host or "#" in host
+    return len(text) > 1 and text.startswith("/") and not text.startswith("//")
 
 
 def with_safe(taint: Taint, families: frozenset[str]) -> Taint:
@@ -180,10 +227,13 @@ class ModuleTaint:
         self.interest = interest
         self.functions: dict[str, FunctionInfo] = {}
         self.handler_classes: set[str] = set()
+        self.classes: set[str] = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
         self.summaries: dict[str, Taint] = {}
         self.globals: State = {}
         self.recorded: dict[int, Taint] = {}
-        self.edges: list[tuple[str, str, Taint]] = []
+        self.edges: set[tuple[str, str, Taint]] = set()
+        self.readers: dict[str, set[str | None]] = {}
+        self.current: str | None = None
         self.param_taint: dict[tuple[str, str], Taint] = {}
         self._collect(tree.body, None, "")
 
@@ -267,20 +317,68 @@ class ModuleTaint:
     # -- driver ---------------------------------------------------------------------------
 
     def run(self) -> None:
-        for _ in range(4):
-            before = (dict(self.summaries), dict(self.globals))
-            self.recorded = {}
-            self.edges = []
-            module = _Interp(self, None)
-            end = module.block(self.tree.body, {})
-            self.globals = {k: v for k, v in (end or {}).items() if v}
-            for info in self.functions.values():
-                interp = _Interp(self, info)
-                interp.block(info.node.body, dict(info.entry))
-                self.summaries[info.qualname] = interp.returned
-            if (dict(self.summaries), dict(self.globals)) == before:
-                break
+        """Analyse the module body, then the functions callees first, re-running a unit
+        whenever a summary it read (or the module's globals) changed."""
+        order = self._callee_first()
+        queue: list[str | None] = [None, *order]
+        runs: dict[str | None, int] = {}
+        self.readers = {}
+        while queue:
+            unit = queue.pop(0)
+            if runs.get(unit, 0) >= 4:
+                continue
+            runs[unit] = runs.get(unit, 0) + 1
+            self.current = unit
+            if unit is None:
+                end = _Interp(self, None).block(self.tree.body, {})
+                new_globals = {k: v for k, v in (end or {}).items() if v}
+                if new_globals != self.globals:
+                    self.globals = new_globals
+                    queue.extend(q for q in order if q not in queue and runs.get(q))
+                continue
+            info = self.functions[unit]
+            interp = _Interp(self, info)
+            interp.block(info.node.body, dict(info.entry))
+            if interp.returned != self.summaries.get(unit, EMPTY):
+                self.summaries[unit] = interp.returned
+                for reader in self.readers.get(unit, ()):
+                    if reader not in queue and (reader is None or runs.get(reader)):
+                        queue.append(reader)
         self._resolve_params()
+
+    def _callee_first(self) -> list[str]:
+        calls: dict[str, set[str]] = {}
+        for qual, info in self.functions.items():
+            names = set()
+            for node in astutil.walk_scope(info.node):
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    if isinstance(func, ast.Name):
+                        names.add(func.id)
+                    elif isinstance(func, ast.Attribute):
+                        names.add(func.attr)
+            calls[qual] = {q for q in self.functions if q.rsplit(".", 1)[-1] in names}
+        order: list[str] = []
+        seen: set[str] = set()
+
+        def visit(qual: str) -> None:
+            stack = [(qual, iter(sorted(calls[qual])))]
+            seen.add(qual)
+            while stack:
+                current, children = stack[-1]
+                for child in children:
+                    if child not in seen:
+                        seen.add(child)
+                        stack.append((child, iter(sorted(calls[child]))))
+                        break
+                else:
+                    stack.pop()
+                    order.append(current)
+
+        for qual in self.functions:
+            if qual not in seen:
+                visit(qual)
+        return order
 
     def _resolve_params(self) -> None:
         taint: dict[tuple[str, str], Taint] = {}
@@ -336,13 +434,8 @@ class _Interp:
         self.loops: list[tuple[list[State], list[State]]] = []
         self.derived: dict[str, set[str]] = {}
         self.handler = bool(info and info.class_name in module.handler_classes)
-        self.locals: set[str] = set()
-        if info is not None:
-            self.locals = {
-                n.id
-                for n in astutil.walk_scope(info.node)
-                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-            }
+        self._locals: set[str] | None = None
+        self.instances: dict[str, str] = {}  # local name -> class of this module it holds
         self.stmt_handlers: dict[type[ast.AST], Callable[[ast.AST, State], State | None]] = {
             ast.Assign: self._assign,  # type: ignore[dict-item]
             ast.AugAssign: self._augassign,  # type: ignore[dict-item]
@@ -368,6 +461,17 @@ class _Interp:
         match_node = getattr(ast, "Match", None)
         if match_node is not None:
             self.stmt_handlers[match_node] = self._match  # type: ignore[assignment]
+
+    def locals(self) -> set[str]:
+        if self._locals is None:
+            self._locals = set()
+            if self.info is not None:
+                self._locals = {
+                    n.id
+                    for n in astutil.walk_scope(self.info.node)
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                }
+        return self._locals
 
     # -- statements -----------------------------------------------------------------------
 
@@ -559,6 +663,12 @@ class _Interp:
         key = astutil.dotted(target)
         if key is None:
             return
+        if (
+            isinstance(source, ast.Call)
+            and isinstance(source.func, ast.Name)
+            and source.func.id in self.m.classes
+        ):
+            self.instances[key] = source.func.id
         if weak:
             state[key] = state.get(key, EMPTY) | value
         else:
@@ -567,7 +677,9 @@ class _Interp:
             for other in [k for k in state if k.startswith(key + ".")]:
                 del state[other]
         if value:
-            self.derived[key] = {n for n in astutil.names_in(source) if n != key}
+            self.derived[key] = {
+                n for n in astutil.names_in(source) if n != key and state.get(n)
+            }
         else:
             self.derived.pop(key, None)
 
@@ -580,12 +692,20 @@ class _Interp:
             false_state, true_state = self.split(test.operand, state)
             return true_state, false_state
         if isinstance(test, ast.BoolOp):
-            if isinstance(test.op, ast.And):
-                for value in test.values:
-                    true_state, _ = self.split(value, true_state)
-            else:
-                for value in test.values:
-                    _, false_state = self.split(value, false_state)
+            # a and b: true when all hold; false when one fails after the previous held
+            # a or b: false when all fail; true when one holds after the previous failed
+            conjunction = isinstance(test.op, ast.And)
+            current = dict(state)
+            exits: list[State] = []
+            for value in test.values:
+                t_state, f_state = self.split(value, current)
+                exits.append(f_state if conjunction else t_state)
+                current = t_state if conjunction else f_state
+            other = join(*exits) or dict(state)
+            return (current, other) if conjunction else (other, current)
+        if isinstance(test, (ast.Name, ast.Attribute)):
+            # the branch where a value is falsy ("", None, 0) carries nothing harmful
+            self.sanitise(false_state, test, FAMILIES, derived=False)
             return true_state, false_state
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op, right, left = test.ops[0], test.comparators[0], test.left
@@ -612,14 +732,14 @@ class _Interp:
             if isinstance(func, ast.Attribute) and last in {"startswith", "is_relative_to"}:
                 if all(not self.ev(a, state) for a in test.args):
                     self.sanitise(true_state, func.value, PREFIX_FAMILIES)
-            elif isinstance(func, ast.Attribute) and last in KILL_METHODS:
+            elif isinstance(func, ast.Attribute) and last in CHECK_METHODS:
                 self.sanitise(true_state, func.value, FAMILIES)
             elif name in {"re.match", "re.fullmatch"} and len(test.args) >= 2:
                 self.sanitise(true_state, test.args[1], FAMILIES)
             elif isinstance(func, ast.Attribute) and last in {"match", "fullmatch"} and test.args:
                 self.sanitise(true_state, test.args[0], FAMILIES)
-            elif CHECK_NAME.search(last) and test.args:
-                for a in test.args:
+            elif CHECK_NAME.search(last):
+                for a in [*test.args, *(kw.value for kw in test.keywords)]:
                     self.sanitise(true_state, a, FAMILIES)
         return true_state, false_state
 
@@ -627,9 +747,11 @@ class _Interp:
     def _is_none(node: ast.expr) -> bool:
         return isinstance(node, ast.Constant) and node.value is None
 
-    def sanitise(self, state: State, expr: ast.AST, families: frozenset[str]) -> None:
+    def sanitise(
+        self, state: State, expr: ast.AST, families: frozenset[str], derived: bool = True
+    ) -> None:
         keys = astutil.names_in(expr)
-        for key in list(keys):
+        for key in list(keys) if derived else ():
             keys |= self.derived.get(key, set()) if len(self.derived.get(key, ())) == 1 else set()
         for key in keys:
             if key in state:
@@ -654,8 +776,8 @@ class _Interp:
                 if source:
                     return frozenset({Label(node.lineno, source, remote=False)})
                 return EMPTY
-            if node.id not in self.locals:
-                return self.m.globals.get(node.id, EMPTY)
+            if node.id in self.m.globals and node.id not in self.locals():
+                return self.m.globals[node.id]
             return EMPTY
         if isinstance(node, ast.Attribute):
             return self._attribute(node, state)
@@ -665,9 +787,19 @@ class _Interp:
             self.ev(node.slice, state)
             return self.ev(node.value, state)
         if isinstance(node, ast.BinOp):
-            return self.ev(node.left, state) | self.ev(node.right, state)
+            left = self.ev(node.left, state)
+            right = self.ev(node.right, state)
+            if isinstance(node.op, ast.Add) and not left and right and _fixed_prefix(node.left):
+                return with_safe(right, URL_PREFIX_SAFE)
+            if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) and right:
+                return self._format_taint(node.left, node.right, right, state)
+            return left | right
         if isinstance(node, ast.JoinedStr):
-            return EMPTY.union(*(self.ev(v, state) for v in node.values))
+            parts = [self.ev(v, state) for v in node.values]
+            out = EMPTY.union(*parts)
+            if out and node.values and not parts[0] and _fixed_prefix(node.values[0]):
+                return with_safe(out, URL_PREFIX_SAFE)
+            return out
         if isinstance(node, ast.FormattedValue):
             return self.ev(node.value, state)
         if isinstance(node, ast.BoolOp):
@@ -704,6 +836,21 @@ class _Interp:
             return value
         return EMPTY
 
+    def _format_taint(
+        self, fmt: ast.Constant, args: ast.expr, taint: Taint, state: State
+    ) -> Taint:
+        """``"https://host/%s" % x``: input after a fixed scheme and host cannot pick the
+        host; ``"%s?%s" % (url, q)``: only the first value can."""
+        text = fmt.value if isinstance(fmt.value, str) else ""
+        head = text.split("%", 1)[0]
+        if head and _fixed_prefix(ast.Constant(head)):
+            return with_safe(taint, URL_PREFIX_SAFE)
+        if text.startswith("%s") and isinstance(args, ast.Tuple) and args.elts:
+            first = self.ev(args.elts[0], state)
+            rest = EMPTY.union(*(self.ev(e, state) for e in args.elts[1:]))
+            return first | with_safe(rest, URL_PREFIX_SAFE)
+        return taint
+
     def _comprehension(self, generators: list[ast.comprehension], state: State) -> State:
         inner = dict(state)
         for gen in generators:
@@ -720,7 +867,12 @@ class _Interp:
         source = self._attribute_source(node, key)
         if source is not None:
             return frozenset({source})
-        return self.ev(node.value, state)
+        value = self.ev(node.value, state)
+        if node.attr in PATH_PARTS and isinstance(node.value, ast.Call):
+            maker = astutil.last_part(astutil.dotted(node.value.func))
+            if maker in {"Path", "PurePath", "PurePosixPath", "PureWindowsPath"}:
+                return with_safe(value, frozenset({"path"}))
+        return value
 
     def _attribute_source(self, node: ast.Attribute, key: str | None) -> Label | None:
         name = astutil.qualname(node, self.m.imports)
@@ -765,6 +917,8 @@ class _Interp:
         everything = EMPTY.union(*args, *kwargs.values())
         if name in SANITISERS:
             return with_safe(everything, SANITISERS[name])
+        if isinstance(func, ast.Attribute) and func.attr in {"read_text", "read_bytes"}:
+            return with_safe(self.ev(func.value, state), FAMILIES - {"deserialize"})
         if isinstance(func, ast.Attribute):
             if func.attr in KILL_METHODS:
                 self.ev(func.value, state)
@@ -789,6 +943,14 @@ class _Interp:
                 if nested in functions:
                     return nested
             return func.id if func.id in functions else None
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.instances
+        ):
+            qual = f"{self.instances[func.value.id]}.{func.attr}"
+            if qual in functions:
+                return qual
         if (
             isinstance(func, ast.Attribute)
             and isinstance(func.value, ast.Name)
@@ -819,7 +981,8 @@ class _Interp:
                 bound[key] = taint
         for param, taint in bound.items():
             if taint:
-                self.m.edges.append((callee, param, taint))
+                self.m.edges.add((callee, param, taint))
+        self.m.readers.setdefault(callee, set()).add(self.m.current)
         out: set[Label] = set()
         for label in self.m.summaries.get(callee, EMPTY):
             if label.param is not None and label.param[0] == callee:

@@ -44,6 +44,13 @@ class ArchiveExtractionWithoutFilter(TaintRule):
     summary: ClassVar[str] = "an archive is extracted without a filter on its member paths"
     family: ClassVar[str] = "archive"
     remote_only: ClassVar[bool] = True
+    call_names: ClassVar[frozenset[str] | None] = frozenset(
+        {"extractall", "extract", "unpack_archive"}
+    )
+    words: ClassVar[tuple[str, ...]] = ("extract", "unpack_archive")
+
+    def applies(self, ctx: FileContext) -> bool:
+        return any(word in ctx.source for word in self.words)  # tar findings need no source
 
     def check(self, node: ast.AST, parent: ast.AST | None, ctx: FileContext) -> Iterable[Hit]:
         if not isinstance(node, ast.Call):

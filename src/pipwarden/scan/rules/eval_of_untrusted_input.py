@@ -40,6 +40,8 @@ class EvalOfUntrustedInput(TaintRule):
     severity: ClassVar[Severity] = Severity.CRITICAL
     summary: ClassVar[str] = "untrusted input reaches eval/exec/compile"
     family: ClassVar[str] = "code"
+    call_names: ClassVar[frozenset[str] | None] = frozenset({"eval", "exec", "compile"})
+    words: ClassVar[tuple[str, ...]] = ("eval", "exec", "compile")
 
     def sinks(self, call: ast.Call, ctx: FileContext) -> Iterable[tuple[ast.expr, str]]:
         func = call.func

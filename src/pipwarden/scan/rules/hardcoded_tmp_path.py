@@ -48,6 +48,7 @@ class HardcodedTmpPath(Rule):
     severity: ClassVar[Severity] = Severity.LOW
     summary: ClassVar[str] = "hard-coded path in a shared temporary directory"
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Constant, ast.JoinedStr)
+    words: ClassVar[tuple[str, ...]] = ROOTS
 
     def check(self, node: ast.AST, parent: ast.AST | None, ctx: FileContext) -> Iterable[Hit]:
         if isinstance(node, ast.JoinedStr):
@@ -67,6 +68,6 @@ class HardcodedTmpPath(Rule):
             and parent.func.attr in {"startswith", "endswith", "replace", "split", "strip"}
         ):
             return ()
-        if isinstance(parent, (ast.Tuple, ast.List, ast.Set)):
+        if isinstance(parent, (ast.Tuple, ast.List, ast.Set)) and text in ROOTS:
             return ()  # lists of directories to skip or check
         return [Hit(node, f"hard-coded path {text!r} in a shared temporary directory")]

@@ -41,6 +41,8 @@ class InsecureMktemp(Rule):
     severity: ClassVar[Severity] = Severity.MODERATE
     summary: ClassVar[str] = "tempfile.mktemp() creates a race on the file name"
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Call,)
+    call_names: ClassVar[frozenset[str] | None] = frozenset({"mktemp", "tempnam", "tmpnam"})
+    words: ClassVar[tuple[str, ...]] = ("mktemp", "tempnam", "tmpnam")
 
     def check(self, node: ast.AST, parent: ast.AST | None, ctx: FileContext) -> Iterable[Hit]:
         if not isinstance(node, ast.Call):

@@ -47,6 +47,7 @@ class MkdtempNeverRemoved(Rule):
         ast.AsyncFunctionDef,
         ast.Module,
     )
+    words: ClassVar[tuple[str, ...]] = ("mkdtemp",)
 
     def check(self, node: ast.AST, parent: ast.AST | None, ctx: FileContext) -> Iterable[Hit]:
         found = list(creations(node, ctx.imports, NAMES))

@@ -53,6 +53,7 @@ class MkstempNotCleanedUp(Rule):
         ast.AsyncFunctionDef,
         ast.Module,
     )
+    words: ClassVar[tuple[str, ...]] = ("mkstemp",)
 
     def check(self, node: ast.AST, parent: ast.AST | None, ctx: FileContext) -> Iterable[Hit]:
         found = list(creations(node, ctx.imports, NAMES))

@@ -53,6 +53,7 @@ class NamedTemporaryFileNeverUnlinked(Rule):
         ast.AsyncFunctionDef,
         ast.Module,
     )
+    words: ClassVar[tuple[str, ...]] = ("NamedTemporaryFile",)
 
     def check(self, node: ast.AST, parent: ast.AST | None, ctx: FileContext) -> Iterable[Hit]:
         found = [

@@ -41,7 +41,8 @@ FIRST_ARG = {
     "io.open", "codecs.open", "aiofiles.open", "os.open", "flask.send_file", "send_file",
     "os.remove", "os.unlink", "os.rmdir", "os.removedirs", "shutil.rmtree",
     "starlette.responses.FileResponse", "fastapi.responses.FileResponse",
-    "bottle.static_file", "os.truncate", "os.chmod",
+    "bottle.static_file", "os.truncate", "os.chmod", "shelve.open", "dbm.open", "gzip.open",
+    "bz2.open", "lzma.open",
 }
 TWO_ARGS = {"shutil.copy", "shutil.copyfile", "shutil.copy2", "shutil.copytree", "shutil.move",
             "os.rename", "os.replace"}
@@ -57,6 +58,9 @@ class PathTraversal(TaintRule):
     summary: ClassVar[str] = "a file path built from request data is used without a containment check"
     family: ClassVar[str] = "path"
     remote_only: ClassVar[bool] = True
+    call_names: ClassVar[frozenset[str] | None] = frozenset(
+        {name.rsplit(".", 1)[-1] for name in FIRST_ARG | TWO_ARGS} | PATH_METHODS | {"open"}
+    )
 
     def sinks(self, call: ast.Call, ctx: FileContext) -> Iterable[tuple[ast.expr, str]]:
         name = ctx.call_name(call) or ""

@@ -44,6 +44,8 @@ class RedirectToUrlFromInput(TaintRule):
     summary: ClassVar[str] = "a redirect goes to a URL taken from request data (open redirect)"
     family: ClassVar[str] = "redirect"
     remote_only: ClassVar[bool] = True
+    call_names: ClassVar[frozenset[str] | None] = frozenset(NAMES)
+    words: ClassVar[tuple[str, ...]] = ("edirect",)
 
     def sinks(self, call: ast.Call, ctx: FileContext) -> Iterable[tuple[ast.expr, str]]:
         name = ctx.call_name(call) or ""

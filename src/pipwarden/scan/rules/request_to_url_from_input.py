@@ -36,7 +36,7 @@ from pipwarden.scan.rule import FileContext, TaintRule
 
 VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
 URL_FIRST = {
-    "urllib.request.urlopen", "urllib.request.Request", "urllib.urlopen", "urllib2.urlopen",
+    "urllib.request.urlopen", "urllib.urlopen", "urllib2.urlopen",
     "http.client.HTTPConnection", "http.client.HTTPSConnection", "aiohttp.request",
 }
 
@@ -48,6 +48,9 @@ class RequestToUrlFromInput(TaintRule):
     summary: ClassVar[str] = "an outgoing HTTP request goes to a URL taken from request data (SSRF)"
     family: ClassVar[str] = "ssrf"
     remote_only: ClassVar[bool] = True
+    call_names: ClassVar[frozenset[str] | None] = frozenset(
+        VERBS | {name.rsplit(".", 1)[-1] for name in URL_FIRST}
+    )
 
     def sinks(self, call: ast.Call, ctx: FileContext) -> Iterable[tuple[ast.expr, str]]:
         name = ctx.call_name(call) or ""

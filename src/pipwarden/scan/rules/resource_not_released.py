@@ -40,7 +40,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from pipwarden.models import Severity
-from pipwarden.scan.resources import Leak, ResourceAnalysis
+from pipwarden.scan.resources import ACQUIRERS, Leak, ResourceAnalysis
 from pipwarden.scan.rule import FileContext, Hit, Rule
 
 MESSAGES = {
@@ -67,26 +67,67 @@ def local_defs(ctx: FileContext) -> set[str]:
     return names
 
 
+ACQUIRER_ATTRS = frozenset(
+    {name.rsplit(".", 1)[-1] for name in ACQUIRERS} | {"makefile", "accept", "open"}
+)
+
+
+def _candidate(call: ast.Call, ctx: FileContext) -> bool:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in ACQUIRER_ATTRS
+    if isinstance(func, ast.Name):
+        return func.id == "open" or ctx.imports.get(func.id) in ACQUIRERS
+    return False
+
+
 class ResourceNotReleased(Rule):
     code: ClassVar[str] = "PW201"
     name: ClassVar[str] = "resource-not-released"
     severity: ClassVar[Severity] = Severity.MODERATE
     summary: ClassVar[str] = "a file, socket, connection or process is not released on every path"
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (
+        ast.Call,
         ast.FunctionDef,
         ast.AsyncFunctionDef,
-        ast.Module,
     )
+    call_names: ClassVar[frozenset[str] | None] = ACQUIRER_ATTRS
 
     def check(self, node: ast.AST, parent: ast.AST | None, ctx: FileContext) -> Iterable[Hit]:
-        analysis = ResourceAnalysis(ctx.imports, local_defs(ctx))
-        if isinstance(node, ast.Module):
-            leaks = analysis.module(node)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            leaks = analysis.function(node)
-        else:
+        key = "pw201-functions" if not isinstance(node, ast.Call) else "pw201-calls"
+        if isinstance(node, ast.Call) and not _candidate(node, ctx):
             return ()
-        return [self._hit(leak) for leak in leaks]
+        found = ctx.cache.setdefault(key, [])
+        if isinstance(found, list):
+            found.append(node)
+        return ()
+
+    def finish(self, ctx: FileContext) -> Iterable[Hit]:
+        calls = ctx.cache.get("pw201-calls")
+        if not isinstance(calls, list) or not calls:
+            return []
+        functions = ctx.cache.get("pw201-functions")
+        functions = functions if isinstance(functions, list) else []
+        scopes: dict[int, ast.AST] = {}
+        for call in calls:
+            inner: ast.AST = ctx.tree
+            best = -1
+            for func in functions:
+                end = getattr(func, "end_lineno", None) or func.lineno
+                if func.lineno <= call.lineno <= end and func.lineno > best:
+                    inner, best = func, func.lineno
+            scopes[id(inner)] = inner
+        hits: list[Hit] = []
+        for scope in scopes.values():
+            analysis = ResourceAnalysis(ctx.imports, local_defs(ctx))
+            if isinstance(scope, ast.Module):
+                leaks = analysis.module(scope)
+            elif isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                leaks = analysis.function(scope)
+            else:
+                continue
+            hits.extend(self._hit(leak) for leak in leaks)
+        return hits
 
     @staticmethod
     def _hit(leak: Leak) -> Hit:

@@ -51,6 +51,10 @@ class ShellCommandInjection(TaintRule):
     severity: ClassVar[Severity] = Severity.CRITICAL
     summary: ClassVar[str] = "untrusted input reaches a shell command"
     family: ClassVar[str] = "shell"
+    call_names: ClassVar[frozenset[str] | None] = frozenset(
+        {name.rsplit(".", 1)[-1] for name in ALWAYS_SHELL | SHELL_OPTIONAL}
+        | {"exec_command", "subprocess_shell"}
+    )
 
     def sinks(self, call: ast.Call, ctx: FileContext) -> Iterable[tuple[ast.expr, str]]:
         name = ctx.call_name(call) or ""

@@ -46,6 +46,9 @@ class SqlBuiltFromInput(TaintRule):
     severity: ClassVar[Severity] = Severity.HIGH
     summary: ClassVar[str] = "untrusted input is spliced into SQL text"
     family: ClassVar[str] = "sql"
+    call_names: ClassVar[frozenset[str] | None] = frozenset(
+        METHODS | {name.rsplit(".", 1)[-1] for name in FUNCTIONS} | {"extra"}
+    )
 
     def sinks(self, call: ast.Call, ctx: FileContext) -> Iterable[tuple[ast.expr, str]]:
         func = call.func

@@ -44,6 +44,10 @@ class TemplateFromInput(TaintRule):
     severity: ClassVar[Severity] = Severity.CRITICAL
     summary: ClassVar[str] = "untrusted input is used as template source (template injection)"
     family: ClassVar[str] = "template"
+    call_names: ClassVar[frozenset[str] | None] = frozenset(
+        {"Template", "from_string", "render_template_string"}
+    )
+    words: ClassVar[tuple[str, ...]] = ("Template", "from_string", "render_template_string")
 
     def sinks(self, call: ast.Call, ctx: FileContext) -> Iterable[tuple[ast.expr, str]]:
         name = ctx.call_name(call) or ""

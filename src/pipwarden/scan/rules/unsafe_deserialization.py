@@ -50,6 +50,11 @@ class DeserializationOfUntrustedInput(TaintRule):
     severity: ClassVar[Severity] = Severity.CRITICAL
     summary: ClassVar[str] = "untrusted input reaches pickle, marshal, shelve, dill or unsafe yaml"
     family: ClassVar[str] = "deserialize"
+    call_names: ClassVar[frozenset[str] | None] = frozenset(
+        {"loads", "load", "Unpickler", "open", "decode", "read_pickle", "unsafe_load",
+         "unsafe_load_all", "load_all"}
+    )
+    words: ClassVar[tuple[str, ...]] = ("load", "Unpickler", "shelve", "decode")
 
     def sinks(self, call: ast.Call, ctx: FileContext) -> Iterable[tuple[ast.expr, str]]:
         name = ctx.call_name(call) or ""

@@ -47,6 +47,8 @@ class XmlEntityExpansion(TaintRule):
     summary: ClassVar[str] = "request data is parsed by an XML parser that expands entities"
     family: ClassVar[str] = "xml"
     remote_only: ClassVar[bool] = True
+    call_names: ClassVar[frozenset[str] | None] = frozenset(FUNCTIONS)
+    words: ClassVar[tuple[str, ...]] = ("xml",)
 
     def sinks(self, call: ast.Call, ctx: FileContext) -> Iterable[tuple[ast.expr, str]]:
         name = ctx.call_name(call) or ""
