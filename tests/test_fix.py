@@ -230,6 +230,10 @@ def test_fix_environment_through_the_guarded_install(
     python = make_venv(tmp_path / "venv", host_pip_dir(tmp_path))
     assert main(["install", "--python", str(python), "--yes", "beta==1.0", "delta==1.0"]) == 0
     capsys.readouterr()
+    assert main(["outdated", "--python", str(python)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].startswith("outdated: 2 of 2 packages have newer releases")
+    assert table[1].split()[:5] == ["beta", "1.0", "->", "1.3", "fixes"]
     assert main(["fix", "--python", str(python), "--dry-run"]) == 1
     assert "would run: pipwarden install beta==1.2" in capsys.readouterr().out
     assert freeze(python).split() == ["beta==1.0", "delta==1.0"]

@@ -318,19 +318,23 @@ def _install(
             )
             tx = replace(tx, changes=changes)
             journal.save(tx)
-            if all(i.hashable for i in planned.items):
-                pip_command = apply_mod.hashed_args(
-                    planned.items, wheelhouse, args, Path(tmp) / "planned.txt", verbose=verbose
-                )
-                ok, output = driver.install(pip_command)
-                if verbose and output.strip():
-                    out.write(output.rstrip("\n") + "\n")
-                applied = apply_mod.ApplyResult(ok, output, ("pip", *pip_command))
-            else:
+            try:
+                if all(i.hashable for i in planned.items):
+                    pip_command = apply_mod.hashed_args(
+                        planned.items, wheelhouse, args, Path(tmp) / "planned.txt", verbose=verbose
+                    )
+                    ok, output = driver.install(pip_command)
+                    if verbose and output.strip():
+                        out.write(output.rstrip("\n") + "\n")
+                    applied = apply_mod.ApplyResult(ok, output, ("pip", *pip_command))
+                else:
+                    driver.close()
+                    applied = apply_mod.install_items(
+                        target, planned.items, wheelhouse, args, verbose=verbose
+                    )
+            except KeyboardInterrupt:
                 driver.close()
-                applied = apply_mod.install_items(
-                    target, planned.items, wheelhouse, args, verbose=verbose
-                )
+                applied = apply_mod.ApplyResult(False, "interrupted (Ctrl-C)")
             if not applied.ok:
                 _recover(journal, tx, before, target, [i.key for i in planned.items], applied, out)
             tx = replace(tx, status="applied", changes=changes)
