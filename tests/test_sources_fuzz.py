@@ -223,7 +223,9 @@ FRAGMENTS = ['[[package]]', '[package.dependencies]', '[package]', '[metadata]',
              's = "bad\\q"', 's = """m"""', '# comment', '  ', 'k = "v" # c', 'k = "v" x',
              '"quoted key" = 1', "'lit' = 'x'", 'a.b = 1', 'files = [', '  {file = "f", hash = "h"},',
              'x = [1, 2, ]', 'x = []', 'x = [ # c', 'e = "\\uD800"', 'big = 99999999999999999999',
-             'k = "\x01"', 'k = "tab\there"', '[ package ]', '[package', '[[package]', 'k =', '= 1']
+             'k = "\x01"', 'k = "tab\there"', '[ package ]', '[package', '[[package]', 'k =', '= 1',
+             'groups = ["main"]', '[package.extras]', '[package.dependencies] # c', 'package = 1',
+             'sdist = { url = "u", hash = "h", size = 1 }', 'x = [1, 2] ]', 'x = { a = 1 } }']
 
 
 @settings(max_examples=300, deadline=None)

@@ -45,6 +45,9 @@ _FLAT_TABLE_RE = re.compile(
     rf'{_BARE}[ \t]*=[ \t]*(?:"[^"\\{_CTRL}]*"|[0-9]+))[ \t]*\}}[ \t]*(,?){_COMMENT}$'
 )
 _SIMPLE_KV_RE = re.compile(rf'({_BARE}) = (?:"([^"\\{_CTRL}]*)"|(true|false))$')
+_TABLE_KV_RE = re.compile(rf"({_BARE}) = (\{{.*\}}|\[.+\])$")
+_PACKAGE_TABLE_RE = re.compile(rf"\[package\.({_BARE})\]$")
+_ARRAY_START_RE = re.compile(rf"({_BARE}) = \[$")
 _STRING_ELEMENT_RE = re.compile(rf'[ \t]+"([^"\\{_CTRL}]*)"(,?)$')
 _FLAT_PAIR_RE = re.compile(rf'({_BARE})[ \t]*=[ \t]*(?:"([^"\\{_CTRL}]*)"|([0-9]+))')
 
@@ -178,9 +181,13 @@ def loads(text: str) -> dict[str, Any]:
     if "\r" in text:
         text = text.replace("\r\n", "\n")  # a lone CR stays and is rejected below
     simple_kv = _SIMPLE_KV_RE.match
+    table_kv = _TABLE_KV_RE.match
+    array_start = _ARRAY_START_RE.match
+    package_table = _PACKAGE_TABLE_RE.match
     flat_table = _FLAT_TABLE_RE.match
     flat_pairs = _FLAT_PAIR_RE.findall
     string_element = _STRING_ELEMENT_RE.match
+    packages: list[Any] | None = None  # root["package"] when it is an array of tables
     for line in text.split("\n"):
         if not line:
             continue
@@ -193,6 +200,40 @@ def loads(text: str) -> dict[str, Any]:
                     raise Unsupported("duplicate key")
                 current[key] = string if string is not None else boolean == "true"
                 continue
+            if line == "[[package]]" and packages is not None:
+                current = {}
+                packages.append(current)
+                explicit.add(id(current))
+                continue
+            if packages and line.startswith("[package."):
+                match = package_table(line)
+                if match is not None and match.group(1) not in packages[-1]:
+                    current = packages[-1][match.group(1)] = {}
+                    explicit.add(id(current))
+                    continue
+            match = table_kv(line)
+            if match is not None:
+                key = match.group(1)
+                if key in current:
+                    raise Unsupported("duplicate key")
+                value, comma = _line_value(match.group(2))
+                if comma:
+                    raise Unsupported("comma after a value")
+                current[key] = value
+                frozen.add(id(value))
+                continue
+            match = array_start(line)
+            if match is not None:
+                key = match.group(1)
+                if key in current:
+                    raise Unsupported("duplicate key")
+                pending = current[key] = []
+                separated = True
+                frozen.add(id(pending))
+                continue
+        elif line == "]":
+            pending = None
+            continue
         else:
             match = flat_table(line)
             if match is not None:
@@ -262,6 +303,8 @@ def loads(text: str) -> dict[str, Any]:
                     raise Unsupported("array of tables redefined")
                 current = {}
                 array.append(current)
+                if table is root and last == "package":
+                    packages = array
             else:
                 existing = table.get(last)
                 if existing is None:
