@@ -442,3 +442,17 @@ def test_install_from_http_index_checks_reputation(
     capsys.readouterr()
     assert main(["install", "--python", python, "--offline", "--dry-run", "fresh"]) == 0
     assert capsys.readouterr().out.startswith("plan: add 1 — all OK")
+
+
+def test_planned_wheels_overwriting_each_other(tmp_path: Path) -> None:
+    from pipwarden.install.command import _planned_collisions
+
+    one = make_wheel(tmp_path, "one", "1.0", files={"shared/mod.py": "", "ns/__init__.py": ""})
+    two = make_wheel(tmp_path, "two", "1.0", files={"shared/mod.py": "", "ns/__init__.py": ""})
+    contents = {
+        "one": wheels.inspect_wheel(one, "one"),
+        "two": wheels.inspect_wheel(two, "two"),
+    }
+    out = _planned_collisions(contents)
+    assert [i.reason for i in out["one"].issues] == ["1 file(s) also installed by two"]
+    assert [i.reason for i in out["two"].issues] == ["1 file(s) also installed by one"]

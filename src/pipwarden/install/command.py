@@ -8,6 +8,7 @@ the journal at once (exit 2); a failed rollback exits 3 with the manual steps.
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 import sys
 import tempfile
@@ -119,6 +120,7 @@ def check_plan(
             other_projects=popular_modules,
             own_downloads=popular.get(item.key, 0),
         )
+    contents = _planned_collisions(contents)
     signals: dict[str, list[tuple[str, str]]] = {}
     if not offline:
         signals = reputation_signals(items, warnings)
@@ -132,6 +134,33 @@ def check_plan(
         reputation=signals,
     )
     return verdict, files
+
+
+def _planned_collisions(
+    contents: dict[str, wheels.WheelContents],
+) -> dict[str, wheels.WheelContents]:
+    """Two planned wheels that install the same file overwrite each other: REVIEW both."""
+    owners: dict[str, list[str]] = {}
+    for key, found in contents.items():
+        for name in found.files:
+            if name.endswith("/__init__.py") and name.count("/") == 1:
+                continue  # namespace packages share their top-level __init__.py
+            owners.setdefault(name, []).append(key)
+    shared: dict[str, dict[str, int]] = {}
+    for keys in owners.values():
+        for key in keys:
+            for other in keys:
+                if other != key:
+                    shared.setdefault(key, {}).setdefault(other, 0)
+                    shared[key][other] += 1
+    out = dict(contents)
+    for key, others in shared.items():
+        extra = tuple(
+            wheels.Issue("REVIEW", "overwrite", f"{count} file(s) also installed by {other}")
+            for other, count in sorted(others.items())
+        )
+        out[key] = dataclasses.replace(contents[key], issues=contents[key].issues + extra)
+    return out
 
 
 def reputation_signals(
