@@ -61,6 +61,16 @@ def data_file(relative: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _no_real_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip's configured index, for every test: a closed port on loopback, so that code going
+    online by default fails fast instead of reaching out (tests that need an index start a
+    server and set PIP_INDEX_URL themselves)."""
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")
+    monkeypatch.delenv("PIP_EXTRA_INDEX_URL", raising=False)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty PIPWARDEN_HOME."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 def test_table_golden(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "requirements.txt").write_text(REQS)
-    code, out, err = run(["audit", "requirements.txt"], capsys)
+    code, out, err = run(["audit", "requirements.txt", "--offline"], capsys)
     assert code == 1
     assert out == (
         "audited 3 packages: 3 vulnerabilities in 2 packages (1 critical, 1 high, 1 moderate)\n"
@@ -211,3 +212,51 @@ def test_stale_store_warns_on_stderr(project: Path, home: Path, capsys: pytest.C
     code, out, err = run(["audit", "requirements.txt"], capsys)
     assert code == 0 and out.startswith("audited 1 package")
     assert err.startswith("warning: the advisory store is ") and "run pipwarden db update" in err
+
+
+def test_online_fix_is_a_real_release(project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import http.server
+    import threading
+
+    page = {"releases": {
+        "2.3.0": [{"filename": "webfw-2.3.0.tar.gz", "yanked": False}],
+        "2.5.1": [{"filename": "webfw-2.5.1.tar.gz", "yanked": True}],
+        "2.5.3": [{"filename": "webfw-2.5.3.tar.gz", "yanked": False}],
+        "3.0.0": [{"filename": "webfw-3.0.0.tar.gz", "yanked": False}],
+    }}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path != "/pypi/webfw/json":
+                self.send_error(404)
+                return
+            body = json.dumps(page).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{server.server_address[1]}/simple/")
+        (project / "requirements.txt").write_text("webfw==2.3.0\n")
+        code, out, err = run(["audit", "requirements.txt", "--format", "json"], capsys)
+    finally:
+        server.shutdown()
+        server.server_close()
+    data = json.loads(out)
+    assert code == 1 and err == ""
+    assert data["extra"]["packages"][0]["fix"] == "2.5.3"  # 2.5.1 is yanked: not advised
+    assert sorted(f["fixed_in"][0] for f in data["findings"]) == ["2.5.3", "2.5.3"]
+    # The index unreachable and nothing cached: the advisories' own fixed versions, a warning.
+    import shutil
+
+    shutil.rmtree(Path(os.environ["PIPWARDEN_HOME"]) / "cache")
+    code, out, err = run(["audit", "requirements.txt", "--format", "json"], capsys)
+    assert json.loads(out)["extra"]["packages"][0]["fix"] == "2.5.1"
+    assert "release lists unavailable" in err

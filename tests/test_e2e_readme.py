@@ -44,7 +44,9 @@ def test_readme_flow(fresh_venv: Path, tmp_path: Path) -> None:
     assert update.returncode == 0, update.stderr
     assert "imported 2661 advisories" in update.stdout
     target = data_file("realworld/requirements-plain/anxolerd__dvpwa__17874d4_requirements.txt")
-    audit = subprocess.run([str(exe), "audit", str(target)], capture_output=True, text=True, env=env, check=False)
+    audit = subprocess.run(
+        [str(exe), "audit", str(target), "--offline"], capture_output=True, text=True, env=env, check=False
+    )
     assert audit.returncode == 1, audit.stderr
     first = audit.stdout.splitlines()[0]
     assert first.startswith("audited 19 packages: ") and " vulnerabilities in " in first

@@ -12,7 +12,7 @@ from pipwarden import sources
 from pipwarden.advisories.store import Store
 from pipwarden.checks.matching import match
 from pipwarden.checks.policy import apply_ignores, exit_code
-from pipwarden.errors import SourceError, StoreError
+from pipwarden.errors import PipwardenError, SourceError, StoreError
 from pipwarden.models import AnyFinding, Dependency, Report
 from pipwarden.settings import AuditSettings, store_path
 
@@ -111,15 +111,44 @@ def fix_command(dep: Dependency, fix: str | None, python: str | None) -> str | N
 
 
 def audit_dependencies(
-    deps: Sequence[Dependency], store: Store, *, typosquats: bool = True
+    deps: Sequence[Dependency], store: Store, *, typosquats: bool = True, offline: bool = True
 ) -> tuple[list[AnyFinding], list[str], dict[str, str | None]]:
-    """Vulnerability + malicious matches, and typosquat checks on direct dependencies."""
+    """Vulnerability + malicious matches, and typosquat checks on direct dependencies.
+
+    Online, the fixing versions of vulnerable packages are chosen among the index's real,
+    non-yanked releases; when the index cannot be reached they come from the advisories.
+    """
     result = match(deps, store)
-    findings: list[AnyFinding] = list(result.findings)
     warnings = list(result.warnings)
+    if not offline and result.fixes:
+        releases, problem = _release_lists(sorted(result.fixes))
+        if releases:
+            result = match(deps, store, releases)
+        if problem:
+            warnings.append(
+                f"release lists unavailable ({problem}); fixing versions come from the advisories"
+            )
+    findings: list[AnyFinding] = list(result.findings)
     if typosquats:
         findings += _typosquats(deps, store)
     return findings, warnings, dict(result.fixes)
+
+
+def _release_lists(names: Sequence[str]) -> tuple[dict[str, list[str]], str | None]:
+    """The index's non-yanked releases of ``names`` (cached), and the first error if any."""
+    from pipwarden.outdated import ReleaseIndex
+
+    index = ReleaseIndex()
+    try:
+        index.prefetch(names)
+    except PipwardenError as exc:
+        return {}, str(exc)
+    out: dict[str, list[str]] = {}
+    for name in names:
+        versions = index.versions(name)
+        if versions is not None:
+            out[name] = versions
+    return out, (index.errors[0] if index.errors else None)
 
 
 def _typosquats(deps: Sequence[Dependency], store: Store) -> list[AnyFinding]:
@@ -171,7 +200,9 @@ def run(settings: AuditSettings) -> Report:
     if stale:
         warnings.append(stale)
     with store:
-        findings, match_warnings, fixes = audit_dependencies(found.dependencies, store)
+        findings, match_warnings, fixes = audit_dependencies(
+            found.dependencies, store, offline=settings.offline
+        )
     warnings += match_warnings
     if settings.verify:
         verified = _verify(settings, found)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import hashlib
 import os
+import socket
 import sys
 import time
 import urllib.error
@@ -82,7 +83,9 @@ def get(
             last = exc
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             last = exc
-            if attempt == retries:
+            reason = getattr(exc, "reason", exc)
+            # A refused connection or an unknown host will not heal in a second: fail now.
+            if attempt == retries or isinstance(reason, (ConnectionRefusedError, socket.gaierror)):
                 break
         time.sleep(0.2 * (attempt + 1))
     reason = getattr(last, "reason", last)

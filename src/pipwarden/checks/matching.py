@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from packaging.version import Version
@@ -123,15 +123,21 @@ def smallest_fix(
     matched: Sequence[Affected],
     all_entries: Sequence[Affected] = (),
     extra_versions: Iterable[str] = (),
+    releases: Sequence[str] | None = None,
 ) -> str | None:
     """The smallest version above ``version_text`` that none of ``matched`` affects.
 
-    Among those, a version that no other advisory of the package affects is preferred when
-    one exists; pre-releases are only chosen when the current version is one.
+    Candidates are the advisories' ``fixed`` versions (plus ``extra_versions``), or, when the
+    index's list of (non-yanked) ``releases`` is known, exactly those releases. Among the
+    candidates that clear ``matched``, one that no other advisory of the package affects is
+    preferred; pre-releases are only chosen when the current version is one.
     """
     current = parse_version(version_text)
     pool = [*matched, *all_entries]
-    candidates = candidate_versions(pool, extra_versions)
+    if releases is not None:
+        candidates = sorted({v for v in map(parse_version, releases) if v is not None})
+    else:
+        candidates = candidate_versions(pool, extra_versions)
     if current is not None:
         candidates = [v for v in candidates if v > current]
         if not current.is_prerelease:
@@ -148,8 +154,17 @@ def smallest_fix(
     return str(clearing[0][0])
 
 
-def match(deps: Sequence[Dependency], store: Store) -> MatchResult:
-    """All advisories affecting ``deps``: one finding per (dependency, flaw)."""
+def match(
+    deps: Sequence[Dependency],
+    store: Store,
+    releases: Mapping[str, Sequence[str]] | None = None,
+) -> MatchResult:
+    """All advisories affecting ``deps``: one finding per (dependency, flaw).
+
+    ``releases`` (canonical name -> the index's non-yanked releases) makes fixing versions
+    real releases; without it they come from the advisories' ``fixed`` events.
+    """
+    releases = releases or {}
     findings: list[VulnerabilityFinding | MaliciousFinding] = []
     warnings: list[str] = []
     fixes: dict[str, str | None] = {}
@@ -171,7 +186,13 @@ def match(deps: Sequence[Dependency], store: Store) -> MatchResult:
         hits = [(adv, aff) for adv, aff in pairs if is_affected(dep.version, aff)]
         if not hits:
             continue
-        fix = smallest_fix(dep.version, [aff for _, aff in hits], [aff for _, aff in pairs])
+        known_releases = releases.get(dep.name)
+        fix = smallest_fix(
+            dep.version,
+            [aff for _, aff in hits],
+            [aff for _, aff in pairs],
+            releases=known_releases,
+        )
         fixes[dep.name] = fix
         by_id = {adv.id: (adv, aff) for adv, aff in hits}
         for group in _merge([adv for adv, _ in hits]):
@@ -182,7 +203,9 @@ def match(deps: Sequence[Dependency], store: Store) -> MatchResult:
             severity = max((a.severity for a in group), key=lambda s: s.rank)
             scored = [a for a in group if a.score is not None]
             best = max(scored, key=lambda a: a.score or 0.0) if scored else None
-            group_fix = smallest_fix(dep.version, [by_id[a.id][1] for a in group])
+            group_fix = smallest_fix(
+                dep.version, [by_id[a.id][1] for a in group], releases=known_releases
+            )
             summary = next((a.summary for a in group if a.summary), "")
             if any(a.malicious for a in group):
                 findings.append(
