@@ -231,7 +231,7 @@ def test_confirm_without_tty_needs_yes() -> None:
 def test_no_store_means_review() -> None:
     result = guard.evaluate([_item("x", "1.0")], _snap(), advisories=None)
     assert result.verdict == "REVIEW"
-    assert "no advisory store" in result.warnings[0]
+    assert "no usable advisory store" in result.warnings[0]
 
 
 # --- end to end ----------------------------------------------------------------------------------

@@ -46,13 +46,20 @@ class InstallOutcome:
     result: guard.GuardResult | None = None
 
 
-def _open_store() -> object | None:
+def _open_store(warnings: list[str] | None = None) -> object | None:
+    """The advisory store, or None (missing or unusable: the reason goes to ``warnings``)."""
     from pipwarden.advisories.store import Store
+    from pipwarden.errors import StoreError
 
     path = store_path()
     if not path.is_file():
         return None
-    return Store.open(path)
+    try:
+        return Store.open(path)
+    except StoreError as exc:
+        if warnings is not None:
+            warnings.append(f"{exc}" + (f" ({exc.hint})" if exc.hint else ""))
+        return None
 
 
 def _python(python: str | None) -> str:
@@ -79,8 +86,8 @@ def check_plan(
         fetched = list(pool.map(lambda i: plan.fetch(i, wheelhouse), fetchable))
     for item, path in zip(fetchable, fetched, strict=True):
         files[item.key] = path
-    store = _open_store()
     warnings: list[str] = []
+    store = _open_store(warnings)
     advisories: list[VulnerabilityFinding | MaliciousFinding] | None = None
     typosquats: list[TyposquatFinding] = []
     popular_modules: dict[str, tuple[str, int]] = {}
@@ -215,7 +222,7 @@ def env_summary(after_versions: dict[str, str]) -> tuple[str, int]:
     store = _open_store()
     total = len(after_versions)
     if not isinstance(store, Store):
-        return f"audited {plural(total, 'package')}: no advisory store (run pipwarden db update)", 0
+        return f"audited {plural(total, 'package')}: no usable advisory store", 0
     from pipwarden.checks.matching import match
 
     deps = [

@@ -2,10 +2,12 @@
 
 BLOCK: a malicious-package record for that name and version, a high-confidence typosquat of a
 name the user asked for, a ``.pth`` file that runs code at start-up (or an archive member that
-escapes the install directory). REVIEW: high or critical vulnerabilities, low-confidence
-typosquats, sdists and VCS sources (building them runs their code), files overwriting another
-distribution, console scripts shadowing common commands, native executables among scripts,
-yanked releases, and a missing advisory store. Everything else is OK.
+escapes the install directory), an index signal judged BLOCK (quarantined project). REVIEW:
+vulnerabilities rated high, critical or not rated at all, low-confidence typosquats, sdists
+and VCS sources (building them runs their code), files overwriting another distribution,
+console scripts shadowing common commands, native executables among scripts, yanked
+releases, index reputation signals (cool-down, young project...), and a missing advisory
+store. Everything else is OK.
 """
 
 from __future__ import annotations
@@ -126,11 +128,21 @@ def plan_dependencies(items: Sequence[PlannedItem]) -> list[Dependency]:
     ]
 
 
+def _version_key(text: str) -> tuple[int, Version | str]:
+    try:
+        return (1, Version(text))
+    except InvalidVersion:
+        return (0, text)
+
+
 def _vuln_reason(findings: Sequence[VulnerabilityFinding]) -> str:
     worst = max((f.severity for f in findings), key=lambda s: s.rank)
     ids = ", ".join(f.id for f in findings[:3]) + (" ..." if len(findings) > 3 else "")
-    fixes = sorted({v for f in findings for v in f.fixed_in})
-    fix = f"; fixed in {fixes[-1]}" if fixes else "; no fixed version"
+    fixes = [v for f in findings for v in f.fixed_in]
+    if len(fixes) < len(findings):
+        fix = "; not all are fixed in any release"
+    else:
+        fix = f"; fixed in {max(fixes, key=_version_key)}"
     noun = "vulnerability" if len(findings) == 1 else "vulnerabilities"
     return f"{len(findings)} known {noun} (worst {worst.value}): {ids}{fix}"
 
@@ -171,8 +183,11 @@ def evaluate(
         vulns = [f for f in found if isinstance(f, VulnerabilityFinding)]
         if vulns:
             reasons.append(_vuln_reason(vulns))
-            if any(f.severity.rank >= Severity.HIGH.rank for f in vulns):
-                verdict = worse(verdict, "REVIEW")
+            if any(
+                f.severity.rank >= Severity.HIGH.rank or f.severity is Severity.UNKNOWN
+                for f in vulns
+            ):
+                verdict = worse(verdict, "REVIEW")  # unknown severity is not taken as harmless
         if item.yanked:
             verdict = worse(verdict, "REVIEW")
             reasons.append("this release was yanked")
@@ -200,7 +215,7 @@ def evaluate(
     if advisories is None:
         overall = worse(overall, "REVIEW")
         notes.append(
-            "no advisory store: malicious-package and vulnerability checks were not run "
+            "no usable advisory store: malicious-package and vulnerability checks were not run "
             "(run pipwarden db update)"
         )
     all_findings = tuple(f for v in verdicts for f in v.findings)
