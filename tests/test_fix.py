@@ -107,6 +107,32 @@ def test_rewrite_pyproject_in_place() -> None:
     assert len(result.changed) == 2
 
 
+def test_calendar_versions_are_not_major_upgrades(tmp_path: Path) -> None:
+    from pipwarden.fix import plan_fixes
+    from test_install_support import build_store as build
+
+    osv = tmp_path / "osv"
+    vuln_record(osv, "PYSEC-2026-3", "certifi", fixed="2023.7.22")
+    vuln_record(osv, "PYSEC-2026-4", "idna", fixed="3.7")
+    build(tmp_path / "home", osv)
+    from pipwarden.advisories.store import Store
+    from pipwarden.models import Dependency
+
+    deps = [
+        Dependency(name=PackageName("certifi"), version="2020.4.5.1", source="r.txt", line=1),
+        Dependency(name=PackageName("idna"), version="2.9", source="r.txt", line=2),
+    ]
+    with Store.open(tmp_path / "home" / "advisories.sqlite") as store:
+        plan = plan_fixes(deps, store)
+        assert [(u.name, u.target) for u in plan.upgrades] == [("certifi", "2023.7.22")]
+        assert [n.name for n in plan.unfixable] == ["idna"]
+        assert "new major version" in plan.unfixable[0].reason
+        assert [u.target for u in plan_fixes(deps, store, allow_major=True).upgrades] == [
+            "2023.7.22",
+            "3.7",
+        ]
+
+
 def test_lock_commands_name_the_tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     lock = tmp_path / "uv.lock"
@@ -184,7 +210,7 @@ def test_fix_requirements_dry_run_then_write(
         in out
     )
     assert "  no fix: delta 1.0 (PYSEC-2026-9): no released version fixes it" in out
-    assert f"--- a/{req}" in out and "-beta==1.0    # the beta library" in out
+    assert f"--- {req}\n+++ {req}\n" in out and "-beta==1.0    # the beta library" in out
     assert "+beta==1.2    # the beta library" in out
 
     assert main(["fix", str(req), "--allow-major"]) == 1

@@ -149,7 +149,9 @@ def plan_fixes(
             unfixable.append(NoFix(dep.name, dep.version, ids, why, dep.location))
             continue
         old, new = _version(dep.version), _version(target)
-        if old is not None and new is not None and new.major > old.major and not allow_major:
+        calendar = old is not None and old.major >= 1000  # CalVer (2023.7.22): years, not breaks
+        major = old is not None and new is not None and new.major > old.major and not calendar
+        if major and not allow_major:
             unfixable.append(
                 NoFix(
                     dep.name,
@@ -302,9 +304,11 @@ def rewrite_pyproject(text: str, upgrades: Iterable[Upgrade], source: str = "") 
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
+    """A unified diff (``a/``, ``b/`` labels for relative paths, the path itself otherwise)."""
+    before, after = (path, path) if os.path.isabs(path) else (f"a/{path}", f"b/{path}")
     return "".join(
         difflib.unified_diff(
-            old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+            old.splitlines(keepends=True), new.splitlines(keepends=True), before, after
         )
     )
 
