@@ -86,7 +86,7 @@ def load_toml(text: str, where: str, *, fast: bool = False) -> dict[str, Any]:
 
 def table(value: object) -> Mapping[str, Any]:
     """``value`` if it is a table, else an empty one (wrong types are checked by callers)."""
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}
 
 
 @functools.lru_cache(maxsize=8192)
@@ -126,12 +126,19 @@ def toml_string_line(lines: list[str], needle: str, start: int = 0) -> int | Non
 def header_lines(text: str, header: str = "[[package]]") -> list[int]:
     """1-based line numbers of every ``header`` line (``[[package]]``), in order."""
     result: list[int] = []
-    pattern = re.compile(r"^[ \t]*" + re.escape(header) + r"[ \t]*\r?$", re.MULTILINE)
     line, last = 1, 0
-    for match in pattern.finditer(text):
-        line += text.count("\n", last, match.start())
-        last = match.start()
-        result.append(line)
+    position = text.find(header)
+    while position != -1:
+        start = text.rfind("\n", 0, position) + 1
+        end = text.find("\n", position)
+        end = len(text) if end == -1 else end
+        if not text[start:position].strip(" \t") and not text[position + len(header):end].strip(
+            " \t\r"
+        ):
+            line += text.count("\n", last, position)
+            last = position
+            result.append(line)
+        position = text.find(header, position + len(header))
     return result
 
 

@@ -201,9 +201,9 @@ def read_environment(python: str | None) -> dict[str, Any]:
 def _direct_url_reason(info: Mapping[str, Any]) -> str:
     url = str(info.get("url", ""))
     dir_info = info.get("dir_info")
-    if isinstance(dir_info, Mapping) and dir_info.get("editable"):
+    if isinstance(dir_info, dict) and dir_info.get("editable"):
         return f"editable install, not checked: {url}"
-    if isinstance(info.get("vcs_info"), Mapping):
+    if isinstance(info.get("vcs_info"), dict):
         return f"VCS install, not checked: {url}"
     if url.startswith("file:"):
         return f"installed from a local path, not checked: {url}"
@@ -259,7 +259,7 @@ def collect_environment(python: str | None = None, *, include_self: bool = False
         item = dists[name]
         direct_url = item.get("direct_url")
         requested = bool(item.get("requested"))
-        if isinstance(direct_url, Mapping):
+        if isinstance(direct_url, dict):
             skipped.append(Skipped(name, _direct_url_reason(direct_url), source))
             continue
         dependencies.append(

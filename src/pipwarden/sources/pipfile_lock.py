@@ -70,7 +70,7 @@ def parse(path: Path, markers: MarkerEnvironment) -> Collector:
     for category, entries in data.items():
         if category == "_meta":
             continue
-        if not isinstance(entries, Mapping):
+        if not isinstance(entries, dict):
             collector.error("must be an object", key=category)
             continue
         group = _CATEGORY_GROUP.get(str(category), str(category))
@@ -97,7 +97,7 @@ def _entry(
 ) -> None:
     name = canonical(raw_name)
     key = f"{category}.{raw_name}"
-    if not isinstance(entry, Mapping):
+    if not isinstance(entry, dict):
         collector.error("must be an object", key=key)
         return
     markers = entry.get("markers")
@@ -178,7 +178,7 @@ def parse_pipfile(path: Path, markers: MarkerEnvironment) -> Collector:
     for category, entries in data.items():
         if category in ("source", "requires", "scripts", "pipenv"):
             continue
-        if not isinstance(entries, Mapping):
+        if not isinstance(entries, dict):
             continue
         group = _CATEGORY_GROUP.get(category, category)
         for raw_name, spec in entries.items():
@@ -186,7 +186,7 @@ def parse_pipfile(path: Path, markers: MarkerEnvironment) -> Collector:
                          if text_line.strip().startswith((f"{raw_name} ", f"{raw_name}=",
                                                           f'"{raw_name}"'))), None)
             entry: object = {"version": spec} if isinstance(spec, str) else spec
-            if isinstance(entry, Mapping):
+            if isinstance(entry, dict):
                 version = entry.get("version")
                 if isinstance(version, str) and version.strip() == "*":
                     entry = {**entry, "version": ""}

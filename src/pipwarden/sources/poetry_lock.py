@@ -58,7 +58,7 @@ def parse(path: Path, markers: MarkerEnvironment) -> Collector:
 
 
 def _edge_marker(spec: object) -> str | None:
-    if isinstance(spec, Mapping):
+    if isinstance(spec, dict):
         python = spec.get("python")
         raw = spec.get("markers")
         return combine_markers(
@@ -72,7 +72,7 @@ def _own_marker(entry: Mapping[str, Any]) -> str | None:
     raw = entry.get("markers")
     if isinstance(raw, str):
         return raw
-    if isinstance(raw, Mapping):
+    if isinstance(raw, dict):
         values = [str(v) for v in raw.values() if isinstance(v, str)]
         if values and len(values) == len(raw):
             return " or ".join(f"({v})" for v in values) if len(values) > 1 else values[0]
@@ -114,7 +114,7 @@ def read_data(
     entries: list[tuple[int, str, str, Mapping[str, Any]]] = []  # index, name, version, entry
     for index, entry in enumerate(packages):
         where = f"package[{index}]"
-        if not isinstance(entry, Mapping):
+        if not isinstance(entry, dict):
             collector.error("must be a table", key=where)
             continue
         raw_name, version = entry.get("name"), entry.get("version")

@@ -76,7 +76,7 @@ def _evaluate(marker: Marker, env: Mapping[str, Any]) -> bool:
 def _hashes(*mappings: object) -> tuple[str, ...]:
     found: list[str] = []
     for value in mappings:
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             for algorithm, digest in value.items():
                 if isinstance(digest, str) and (h := normalise_hash(f"{algorithm}:{digest}")):
                     found.append(h)
@@ -97,7 +97,7 @@ def read_data(collector: Collector, data: Mapping[str, Any], headers: Sequence[i
     graph = False
     for package in packages:
         for item in package.dependencies or ():
-            child = item.get("name") if isinstance(item, Mapping) else None
+            child = item.get("name") if isinstance(item, dict) else None
             graph = True
             if isinstance(child, str) and canonical(child) != canonical(str(package.name)):
                 parents.setdefault(canonical(child), set()).add(canonical(str(package.name)))

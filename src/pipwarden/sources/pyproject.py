@@ -89,14 +89,14 @@ def project_name(data: Mapping[str, Any]) -> str | None:
 def read_data(collector: Collector, data: Mapping[str, Any], lines: _Lines) -> None:
     own = project_name(data)
     project = data.get("project")
-    if project is not None and not isinstance(project, Mapping):
+    if project is not None and not isinstance(project, dict):
         raise SourceError("[project] must be a table", location=f"{collector.source}:project")
     project = table(project)
     _pep508_list(collector, project.get("dependencies"), "project.dependencies", "project",
                  "main", lines, own)
     optional = project.get("optional-dependencies")
     if optional is not None:
-        if not isinstance(optional, Mapping):
+        if not isinstance(optional, dict):
             collector.error("must be a table", key="project.optional-dependencies")
         else:
             for extra, items in optional.items():
@@ -142,7 +142,7 @@ def _dependency_groups(
     references are checked (unknown groups and cycles are errors)."""
     if groups is None:
         return
-    if not isinstance(groups, Mapping):
+    if not isinstance(groups, dict):
         collector.error("must be a table", key="dependency-groups")
         return
     normalised = {canonical(str(name)): name for name in groups}
@@ -156,7 +156,7 @@ def _dependency_groups(
         if not isinstance(items, list):
             return
         for item in items:
-            if isinstance(item, Mapping) and "include-group" in item:
+            if isinstance(item, dict) and "include-group" in item:
                 target = item.get("include-group")
                 if not isinstance(target, str) or canonical(target) not in normalised:
                     collector.error(f"include-group of unknown group {target!r}",
@@ -186,7 +186,7 @@ def _dependency_groups(
                     item, line=lines.string("dependency-groups", item),
                     key_path=f"{where}[{index}]", group=str(name), project=own,
                 )
-            elif not (isinstance(item, Mapping) and "include-group" in item):
+            elif not (isinstance(item, dict) and "include-group" in item):
                 collector.error("must be a requirement string or an include-group table",
                                 key=f"{where}[{index}]")
 
@@ -194,7 +194,7 @@ def _dependency_groups(
 def _poetry(collector: Collector, poetry: Mapping[str, Any], lines: _Lines) -> None:
     extras_of: dict[str, str] = {}
     extras = poetry.get("extras")
-    if isinstance(extras, Mapping):
+    if isinstance(extras, dict):
         for extra, names in extras.items():
             if isinstance(names, list):
                 for name in names:
@@ -205,7 +205,7 @@ def _poetry(collector: Collector, poetry: Mapping[str, Any], lines: _Lines) -> N
         ("tool.poetry.dev-dependencies", "dev", poetry.get("dev-dependencies")),
     ]
     groups = poetry.get("group")
-    if isinstance(groups, Mapping):
+    if isinstance(groups, dict):
         for name, body in groups.items():
             sections.append(
                 (f"tool.poetry.group.{name}.dependencies", str(name),
@@ -214,7 +214,7 @@ def _poetry(collector: Collector, poetry: Mapping[str, Any], lines: _Lines) -> N
     for section, group, deps in sections:
         if deps is None:
             continue
-        if not isinstance(deps, Mapping):
+        if not isinstance(deps, dict):
             collector.error("must be a table", key=section)
             continue
         for name, spec in deps.items():
@@ -240,7 +240,7 @@ def _poetry_entry(
         where = key if len(entries) == 1 else f"{key}[{position}]"
         if isinstance(entry, str):
             entry = {"version": entry}
-        if not isinstance(entry, Mapping):
+        if not isinstance(entry, dict):
             collector.error("must be a version string or a table", key=where)
             continue
         entry_group = group

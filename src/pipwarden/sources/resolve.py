@@ -75,7 +75,7 @@ def run_pip_report(python: str, requirements: Iterable[str],
         report = json.loads(done.stdout.decode("utf-8", "replace"))
     except ValueError:
         raise RuntimeError("pip printed no valid installation report") from None
-    if not isinstance(report, Mapping) or not isinstance(report.get("install"), list):
+    if not isinstance(report, dict) or not isinstance(report.get("install"), list):
         raise RuntimeError("unexpected pip installation report")
     return report
 
@@ -94,8 +94,8 @@ def report_to_dependencies(
             continue
     items: dict[str, tuple[str, Mapping[str, Any]]] = {}
     for entry in report.get("install", []):
-        metadata = entry.get("metadata") if isinstance(entry, Mapping) else None
-        if not isinstance(metadata, Mapping):
+        metadata = entry.get("metadata") if isinstance(entry, dict) else None
+        if not isinstance(metadata, dict):
             continue
         name, version = metadata.get("name"), metadata.get("version")
         if isinstance(name, str) and isinstance(version, str):
@@ -117,13 +117,13 @@ def report_to_dependencies(
     for name, (version, entry) in sorted(items.items()):
         origin = by_name.get(name)
         requested = bool(entry.get("requested")) or origin is not None
-        info = entry.get("download_info") if isinstance(entry.get("download_info"), Mapping) \
+        info = entry.get("download_info") if isinstance(entry.get("download_info"), dict) \
             else {}
         hashes = []
-        archive = info.get("archive_info") if isinstance(info, Mapping) else None
-        if isinstance(archive, Mapping):
+        archive = info.get("archive_info") if isinstance(info, dict) else None
+        if isinstance(archive, dict):
             raw = archive.get("hashes")
-            if isinstance(raw, Mapping):
+            if isinstance(raw, dict):
                 hashes = [h for a, d in raw.items() if (h := normalise_hash(f"{a}:{d}"))]
             elif isinstance(archive.get("hash"), str):
                 hashes = [h for h in [normalise_hash(archive["hash"])] if h]

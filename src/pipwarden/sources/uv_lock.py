@@ -88,7 +88,7 @@ def read_data(collector: Collector, data: Mapping[str, Any], headers: Sequence[i
     by_name: dict[str, list[_Package]] = {}
     for index, entry in enumerate(raw_packages):
         where = f"package[{index}]"
-        if not isinstance(entry, Mapping):
+        if not isinstance(entry, dict):
             collector.error("must be a table", key=where)
             continue
         raw_name = entry.get("name")
