@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,7 +41,9 @@ def make_wheels(directory: Path, count: int) -> list[str]:
         files = {
             f"{name}/__init__.py": f'"""Package {i}."""\nVALUE = {i}\n',
             **{
-                f"{name}/mod{j}.py": "".join(f"def f{k}(x):\n    return x + {k}\n" for k in range(60))
+                f"{name}/mod{j}.py": "".join(
+                    f"def f{k}(x):\n    return x + {k}\n" for k in range(60)
+                )
                 for j in range(10)
             },
         }
@@ -82,6 +85,7 @@ def main() -> int:
         source = ["--no-index", "--find-links", str(wheels), *names]
         pip_times: list[float] = []
         warden_times: list[float] = []
+        cpu: dict[str, list[float]] = {"pip": [], "pipwarden": []}
         for run in range(args.runs):
             venv_pip = make_venv(base / f"pip{run}", pip_dir)
             venv_warden = make_venv(base / f"warden{run}", pip_dir)
@@ -89,26 +93,44 @@ def main() -> int:
                 ("pip", [str(venv_pip), "-m", "pip", "install", "--quiet", *source], pip_times),
                 (
                     "pipwarden",
-                    [sys.executable, "-m", "pipwarden", "install", "--python", str(venv_warden),
-                     "--yes", *source],
+                    [
+                        sys.executable,
+                        "-m",
+                        "pipwarden",
+                        "install",
+                        "--python",
+                        str(venv_warden),
+                        "--yes",
+                        *source,
+                    ],
                     warden_times,
                 ),
             ]
             if run % 2:
                 commands.reverse()
-            for _label, argv, sink in commands:
+            for label, argv, sink in commands:
+                usage = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 subprocess.run(argv, env=env, check=True, capture_output=True)
                 sink.append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[label].append(after.ru_utime - usage.ru_utime + after.ru_stime - usage.ru_stime)
         pip_median = statistics.median(pip_times)
         warden_median = statistics.median(warden_times)
         print(f"store: {store}; {args.wheels} wheels; {args.runs} runs, alternating")
-        print(f"pip install        median {pip_median:.3f}s  ({', '.join(f'{t:.2f}' for t in pip_times)})")
+        print(
+            f"pip install        median {pip_median:.3f}s  ({', '.join(f'{t:.2f}' for t in pip_times)})"
+        )
         print(
             f"pipwarden install  median {warden_median:.3f}s  "
             f"({', '.join(f'{t:.2f}' for t in warden_times)})"
         )
         print(f"ratio {warden_median / pip_median:.2f} (target <= 1.3)")
+        pip_cpu, warden_cpu = statistics.median(cpu["pip"]), statistics.median(cpu["pipwarden"])
+        print(
+            f"cpu time (user+sys, all processes): pip {pip_cpu:.3f}s, pipwarden {warden_cpu:.3f}s, "
+            f"ratio {warden_cpu / pip_cpu:.2f}; load average {os.getloadavg()[0]:.2f}"
+        )
     return 0
 
 

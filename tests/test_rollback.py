@@ -108,10 +108,16 @@ def test_rollback_of_first_install_removes_everything(
     python = str(env["python"])
     wheels = tmp_path / "w"
     make_wheel(wheels, "solo", "1.0")
+    make_wheel(wheels, "duo", "1.0")
     assert main(["install", "--python", python, "--no-index", "-f", str(wheels), "solo"]) == 0
+    assert main(["install", "--python", python, "--no-index", "-f", str(wheels), "duo"]) == 0
+    capsys.readouterr()
+    # The state before transaction 1: transaction 2 is undone as well.
     assert main(["rollback", "1", "--python", python]) == 0
     assert freeze(env["python"]).split() == []
-    assert "removed 1 packages" in capsys.readouterr().out
+    assert "removed 2 packages" in capsys.readouterr().out
+    assert main(["rollback", "1", "--python", python]) == 0
+    assert "nothing to roll back" in capsys.readouterr().out
 
 
 def test_rollback_without_transactions_is_an_error(

@@ -441,7 +441,13 @@ def rollback_transaction(
     ident = ids[-1] if ident is None else ident
     tx = journal.load(ident)
     goal = journal.before(ident)
-    touched = [canonicalize_name(c.name) for c in tx.changes]
+    # Rolling back to the state before ``ident`` undoes it and every later transaction.
+    touched = [
+        canonicalize_name(c.name)
+        for later in ids
+        if later >= ident
+        for c in journal.load(later).changes
+    ]
     remove, restore_keys = rollback.plan_restore(current, goal, touched)
     if not remove and not restore_keys:
         out.write(

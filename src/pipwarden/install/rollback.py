@@ -41,7 +41,6 @@ def plan_restore(
         if (
             now is None
             or now.version != dist.version
-            or now.record != dist.record
             or (key in touched and not _same_metadata(now, dist))
         ):
             restore.append(key)
@@ -149,7 +148,7 @@ def restore(
             for k in restore_keys
         ]
     )
-    return RestoreResult(changes, tuple(compare(after, target, restore_keys)), after)
+    return RestoreResult(changes, tuple(compare(after, target, [*restore_keys, *touched])), after)
 
 
 def _write_or_remove(path: Path, text: str | None) -> None:
@@ -181,8 +180,11 @@ def _restore_metadata(dist: snap.DistState, mtimes: dict[str, int], target: snap
 
 
 def compare(after: snap.Snapshot, target: snap.Snapshot, check_files: Iterable[str]) -> list[str]:
-    """Differences between the environment and the target (versions, metadata, file hashes)."""
+    """Differences between the environment and the target: presence and version of every
+    distribution; RECORD, installer metadata and file hashes of the ``check_files`` ones (the
+    distributions the rollback put back or the transactions touched)."""
     out: list[str] = []
+    check_files = sorted(set(check_files))
     for key in sorted(set(after.dists) | set(target.dists)):
         a, t = after.dists.get(key), target.dists.get(key)
         if t is None and a is not None:
@@ -192,6 +194,8 @@ def compare(after: snap.Snapshot, target: snap.Snapshot, check_files: Iterable[s
         elif a is not None and t is not None:
             if a.version != t.version:
                 out.append(f"{t.name}: {a.version} installed, expected {t.version}")
+            elif key not in check_files:
+                continue
             elif a.record != t.record:
                 out.append(f"{t.name}: RECORD differs from the journal")
             elif a.direct_url != t.direct_url or a.requested != t.requested:
