@@ -147,3 +147,18 @@ def test_unreadable_file_is_unchecked(tmp_path: Path) -> None:
     report = run([str(path)])
     assert report.unchecked == (str(path),)
     assert report.exit_code == 2
+
+
+def test_parallel_scan_matches_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipwarden.scan import engine
+
+    for index in range(6):
+        write(tmp_path, f"m{index}.py", LEAK if index % 2 else EVAL)
+    write(tmp_path, "bad.py", "def (:\n")
+    serial = engine.scan_paths([str(tmp_path)])
+    monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)
+    parallel = engine.scan_paths([str(tmp_path)])
+    assert parallel.findings == serial.findings
+    assert parallel.unchecked == serial.unchecked
+    assert parallel.files_scanned == serial.files_scanned == 6

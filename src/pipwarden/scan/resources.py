@@ -45,7 +45,8 @@ ACQUIRERS = {
     "concurrent.futures.ThreadPoolExecutor": "executor",
     "concurrent.futures.ProcessPoolExecutor": "executor",
     "selectors.DefaultSelector": "selector", "requests.Session": "HTTP session",
-    "httpx.Client": "HTTP client",
+    "httpx.Client": "HTTP client", "httpx.AsyncClient": "HTTP client",
+    "aiohttp.ClientSession": "HTTP session", "asyncio.open_unix_connection": "connection",
 }
 RELEASE_METHODS = frozenset(
     {
@@ -395,6 +396,11 @@ class ResourceAnalysis:
 
     def _assign(self, targets: list[ast.expr], value: ast.expr, state: State) -> _Out:
         exc = state if self._may_raise(value, state) else None
+        if isinstance(value, ast.IfExp):  # f = open(p) if p != "-" else sys.stdin
+            for branch in (value.body, value.orelse):
+                if isinstance(branch, ast.Call) and self._kind(branch):
+                    state = self._events(value.test, state)
+                    return self._assign(targets, branch, state)
         kind = self._kind(value) if isinstance(value, ast.Call) else None
         if kind is not None and isinstance(value, ast.Call):
             state = self._events_args(value, state)

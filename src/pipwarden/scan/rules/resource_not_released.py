@@ -92,6 +92,11 @@ class ResourceNotReleased(Rule):
         ast.AsyncFunctionDef,
     )
     call_names: ClassVar[frozenset[str] | None] = ACQUIRER_ATTRS
+    words: ClassVar[tuple[str, ...]] = (
+        "open", "socket", "connect", "Popen", "ZipFile", "urlopen", "Connection", "FTP",
+        "SMTP", "IMAP", "POP3", "Telnet", "Temporary", "mmap", "Pool", "Executor", "Selector",
+        "Session", "Client", "accept", "makefile", "GzipFile", "BZ2File", "LZMAFile",
+    )
 
     def check(self, node: ast.AST, parent: ast.AST | None, ctx: FileContext) -> Iterable[Hit]:
         key = "pw201-functions" if not isinstance(node, ast.Call) else "pw201-calls"

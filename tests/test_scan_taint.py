@@ -1,0 +1,178 @@
+"""The taint analysis behind PW1xx: flows, kills, sanitisers and summaries."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pipwarden.scan import Scanner
+from pipwarden.scan.rules import select_rules
+
+SCANNER = Scanner(select_rules(("PW1",)))
+
+
+def hits(source: str) -> list[tuple[str, int, int | None]]:
+    code = textwrap.dedent(source)
+    return [(f.id, f.line or 0, f.source_line) for f in SCANNER.scan_source(code)]
+
+
+HEAD = "import os, sys, subprocess, shlex, ast\nfrom flask import request\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "x = sys.argv[1]\ny = x\neval(y)",
+        "x = 'a'\nx += sys.argv[1]\neval(x)",
+        "x = sys.argv[1]\neval(f'1 + {x}')",
+        "x = sys.argv[1]\neval('1 + ' + x)",
+        "x = sys.argv[1]\neval('1 + %s' % x)",
+        "x = sys.argv[1]\neval('1 + {}'.format(x))",
+        "x = sys.argv[1]\neval('1 + {v}'.format(v=x))",
+        "d = {'k': sys.argv[1]}\neval(d['k'])",
+        "items = []\nitems.append(sys.argv[1])\neval(' '.join(items))",
+        "parts = [p.strip() for p in sys.argv[1:]]\neval(parts[0])",
+        "t = (sys.argv[1], 2)\na, b = t\neval(a)",
+        "x = input().strip().lower()\neval(x)",
+        "for line in sys.stdin:\n    eval(line)",
+        "x = os.environ['CODE']\neval(x)",
+        "x = os.getenv('CODE', '')\neval(x or '1')",
+        "if (x := input()):\n    eval(x)",
+    ],
+)
+def test_flows_reach_the_sink(body: str) -> None:
+    found = hits(HEAD + body)
+    assert [f[0] for f in found] == ["PW101"], body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "x = sys.argv[1]\nx = '1 + 1'\neval(x)",  # killed by reassignment
+        "x = int(sys.argv[1])\neval(f'{x} + 1')",
+        "x = float(sys.argv[1])\neval(str(x))",
+        "x = ast.literal_eval(sys.argv[1])\neval(repr(x))",
+        "x = sys.argv[1]\nif x in ('1', '2'):\n    eval(x)",
+        "x = sys.argv[1]\nif x not in ALLOWED:\n    raise SystemExit(2)\neval(x)",
+        "x = sys.argv[1]\nif x != 'ok':\n    sys.exit(1)\neval(x)",
+        "x = sys.argv[1]\nif not x.isdigit():\n    raise ValueError(x)\neval(x)",
+        "n = len(sys.argv[1])\neval(str(n))",
+        "x = sys.argv[1]\neval('1 + 1')",
+    ],
+)
+def test_kills_and_sanitisers(body: str) -> None:
+    assert hits(HEAD + body) == [], body
+
+
+def test_shlex_quote_is_a_shell_sanitiser_only() -> None:
+    code = HEAD + (
+        "x = shlex.quote(sys.argv[1])\n"
+        "os.system('echo ' + x)\n"  # line 4: safe for the shell
+        "eval(x)\n"  # line 5: not safe for eval
+    )
+    assert hits(code) == [("PW101", 5, 3)]
+
+
+def test_message_names_sink_and_source_lines() -> None:
+    code = HEAD + "x = request.args['q']\n\n\nos.system('ls ' + x)\n"
+    [finding] = SCANNER.scan_source(code)
+    assert finding.source_line == 3 and finding.line == 6
+    assert "line 3" in finding.summary and "line 6" in finding.summary
+    assert "request.args" in finding.summary
+
+
+def test_summary_returns_its_parameter() -> None:
+    code = HEAD + textwrap.dedent(
+        """
+        def wrap(value):
+            return "echo " + value
+
+        def clean(value):
+            return "echo fixed"
+
+        def main():
+            os.system(wrap(sys.argv[1]))
+            os.system(clean(sys.argv[1]))
+        """
+    )
+    assert [(f[0], f[1]) for f in hits(code)] == [("PW103", 11)]
+
+
+def test_summary_passes_parameter_to_sink() -> None:
+    code = HEAD + textwrap.dedent(
+        """
+        def run(cmd, shell_word):
+            subprocess.run(cmd, shell=True)
+
+        def main():
+            run("ls " + sys.argv[1], "x")
+            run("ls", sys.argv[2])
+        """
+    )
+    [(code_id, line, source)] = hits(code)
+    assert (code_id, line, source) == ("PW103", 5, 8)
+    [finding] = SCANNER.scan_source(code)
+    assert "run()" in finding.summary
+
+
+def test_methods_of_the_same_class_and_instances() -> None:
+    code = HEAD + textwrap.dedent(
+        """
+        class Repo:
+            def query(self, sql):
+                return self.conn.execute(sql)
+
+            def find(self, name):
+                return self.query("SELECT * FROM t WHERE n = '" + name + "'")
+
+        def view():
+            repo = Repo()
+            return repo.find(request.args["name"])
+        """
+    )
+    assert [(f[0], f[1]) for f in hits(code)] == [("PW104", 6)]
+
+
+def test_route_parameters_are_sources_unless_typed() -> None:
+    code = HEAD + textwrap.dedent(
+        """
+        @app.get("/a/{name}")
+        def a(name: str, count: int, db=Depends(get_db)):
+            os.system("echo " + name)
+            os.system(f"echo {count}")
+
+        @app.route("/b/<int:n>/<path:p>")
+        def b(n, p):
+            os.system(f"echo {n}")
+            return open(p).read()
+        """
+    )
+    assert [(f[0], f[1]) for f in hits(code)] == [("PW103", 6), ("PW105", 12)]
+
+
+def test_local_sources_do_not_count_for_remote_only_rules() -> None:
+    code = HEAD + "import requests\nrequests.get(sys.argv[1])\nopen(os.environ['LOG'])\n"
+    assert hits(code) == []
+
+
+def test_module_globals_flow_into_functions() -> None:
+    code = HEAD + "CMD = sys.argv[1]\n\ndef go():\n    os.system(CMD)\n"
+    assert [(f[0], f[1]) for f in hits(code)] == [("PW103", 6)]
+
+
+def test_url_prefix_keeps_redirects_and_requests_on_a_fixed_host() -> None:
+    code = HEAD + textwrap.dedent(
+        """
+        import requests
+        from flask import redirect
+
+        def view():
+            item = request.args["item"]
+            requests.get(f"https://api.example.com/items/{item}")
+            requests.get("https://api.example.com/items?q=" + item)
+            redirect("/search?q=%s" % item)
+            requests.get(item)
+        """
+    )
+    assert [(f[0], f[1]) for f in hits(code)] == [("PW108", 12)]
