@@ -74,6 +74,10 @@ BORROWERS = frozenset(
         "os.fchmod", "os.fchown", "os.fdatasync", "fcntl.fcntl", "fcntl.ioctl", "np.load", "numpy.load", "email.message_from_file",
     }
 )
+# bound methods whose holder keeps the resource alive (``setwriter(f.write)``)
+CALLBACK_METHODS = frozenset(
+    {"write", "writelines", "read", "readline", "readlines", "send", "sendall", "recv", "flush"}
+)
 NOT_RAISING = frozenset(
     {"print", "len", "isinstance", "repr", "id", "time.time", "time.monotonic", "super",
      "settimeout", "setblocking", "debug", "info", "warning", "warn", "error", "exception",
@@ -403,6 +407,10 @@ class ResourceAnalysis:
                     return self._assign(targets, branch, state)
         kind = self._kind(value) if isinstance(value, ast.Call) else None
         if kind is not None and isinstance(value, ast.Call):
+            wrapped = astutil.arg(value, 0, "fileobj") or astutil.keyword(value, "fileobj")
+            if isinstance(wrapped, ast.Name) and any(v == wrapped.id for v, _ in state):
+                # ZipFile(fp) over a file we already track: closing fp releases both
+                return _Out(self._events_args(value, state), exc=exc)
             state = self._events_args(value, state)
             names = [astutil.dotted(t) for t in targets]
             simple = [n for n in names if n is not None and "." not in n and n not in self.globals]
@@ -545,8 +553,13 @@ class ResourceAnalysis:
                 continue
             if isinstance(node, ast.Attribute):
                 base = node.value
-                if isinstance(base, ast.Name) and base.id in tracked and node.attr in RELEASE_METHODS and mode in {"escape", "own", "ref"}:
-                    gone.add(base.id)  # f.close passed as a callback
+                if (
+                    isinstance(base, ast.Name)
+                    and base.id in tracked
+                    and node.attr in RELEASE_METHODS | CALLBACK_METHODS
+                    and mode in {"escape", "own"}
+                ):
+                    gone.add(base.id)  # f.close or f.write handed over as a callback
                 stack.append((base, "use"))
                 continue
             if isinstance(node, ast.Call):

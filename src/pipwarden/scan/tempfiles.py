@@ -133,6 +133,22 @@ def _bare(expr: ast.AST) -> Iterable[ast.AST]:
             stack.extend(node.args)
 
 
+PATH_TRANSFORMS = frozenset(
+    {"os.path.realpath", "os.path.abspath", "os.path.normpath", "os.fspath", "str", "Path",
+     "pathlib.Path", "os.path.expanduser"}
+)
+
+
+def _unwrap_call(expr: ast.AST, imports: dict[str, str]) -> ast.AST:
+    while (
+        isinstance(expr, ast.Call)
+        and len(expr.args) == 1
+        and (astutil.qualname(expr.func, imports) or "") in PATH_TRANSFORMS
+    ):
+        expr = expr.args[0]
+    return expr
+
+
 def creations(scope: ast.AST, imports: dict[str, str], names: set[str]) -> Iterable[tuple[ast.Call, ast.AST | None]]:
     """Calls to one of ``names`` in ``scope`` (not nested scopes) with their binding target:
     the assignment target, the ``with ... as`` target, or None when the result is unbound."""
@@ -140,21 +156,20 @@ def creations(scope: ast.AST, imports: dict[str, str], names: set[str]) -> Itera
     found: list[tuple[ast.Call, ast.AST | None]] = []
     for node in astutil.walk_scope(scope):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1:
-            if (astutil.qualname(node.value.func, imports) or "") in names:
-                found.append((node.value, node.targets[0]))
-                bound.add(id(node.value))
+            value = _unwrap_call(node.value, imports)
+            if isinstance(value, ast.Call) and (astutil.qualname(value.func, imports) or "") in names:
+                found.append((value, node.targets[0]))
+                bound.add(id(value))
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 expr = item.context_expr
                 if isinstance(expr, ast.Call) and (astutil.qualname(expr.func, imports) or "") in names:
                     found.append((expr, item.optional_vars))
                     bound.add(id(expr))
-        elif (
-            isinstance(node, ast.Return)
-            and isinstance(node.value, ast.Call)
-            and (astutil.qualname(node.value.func, imports) or "") in names
-        ):
-            bound.add(id(node.value))  # handed to the caller
+        elif isinstance(node, (ast.Return, ast.Yield)) and node.value is not None:
+            value = _unwrap_call(node.value, imports)
+            if isinstance(value, ast.Call) and (astutil.qualname(value.func, imports) or "") in names:
+                bound.add(id(value))  # handed to the caller
     for node in astutil.walk_scope(scope):
         if (
             isinstance(node, ast.Call)

@@ -58,10 +58,11 @@ def local_defs(ctx: FileContext) -> set[str]:
     cached = ctx.cache.get("local-defs")
     if isinstance(cached, set):
         return cached
+    # functions of the module borrow a resource passed to them; classes are assumed to keep it
     names = {
         node.name
         for node in ctx.tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     }
     ctx.cache["local-defs"] = names
     return names
