@@ -17,7 +17,7 @@ from pipwarden.advisories.osv import Affected
 from pipwarden.errors import StoreError
 from pipwarden.models import Advisory, AdvisoryId, PackageName, Severity, StoreInfo
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 STALE_DAYS = 7
 
 SCHEMA = """

@@ -152,27 +152,37 @@ _HOMOGLYPHS = str.maketrans(
 _M = 1_000_000
 
 
+# Length buckets of the popularity floors (separator-free letters of the candidate).
+LENGTH_BUCKETS = (5, 6, 7, 9, 11)  # up to 5, 6, 7, 8-9, 10-11, 12 or more
+
+
+def length_bucket(length: int) -> int:
+    return next((i for i, top in enumerate(LENGTH_BUCKETS) if length <= top), len(LENGTH_BUCKETS))
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """Popularity gates: the monthly downloads the imitated project needs, per kind of rule
-    and per length of the candidate (separator-free letters: up to 5, 6, 7, 8 or more).
+    and per length of the candidate (separator-free letters: up to 5, 6, 7, 8-9, 10-11, 12 or
+    more; see :data:`LENGTH_BUCKETS`).
 
-    Short names need a more popular target (a 5-letter name has many real neighbours); strong
-    rules (swaps, doubles, look-alikes) need little. ``None`` means never.
+    Short names need a more popular target (a 5-letter name has many real neighbours); long
+    names are rarely one or two slips away from a real project by chance, so they need less;
+    strong rules (swaps, doubles, look-alikes) need little. ``None`` means never.
     """
 
     ratio: float = 1000.0  # a popular candidate must be this many times less downloaded
-    strong: tuple[int | None, ...] = (2 * _M, 0, 0, 0)
-    deleted: tuple[int | None, ...] = (100 * _M, _M // 2, _M // 2, 0)
-    inserted: tuple[int | None, ...] = (100 * _M, 10 * _M, 0, 0)
-    keyboard: tuple[int | None, ...] = (100 * _M, _M // 2, 0, 0)
-    substituted: tuple[int | None, ...] = (None, 100 * _M, 100 * _M, 100 * _M)
+    strong: tuple[int | None, ...] = (2 * _M, 0, 0, 0, 0, 0)
+    deleted: tuple[int | None, ...] = (100 * _M, _M // 2, _M // 2, 0, 0, 0)
+    inserted: tuple[int | None, ...] = (100 * _M, 10 * _M, 0, 0, 0, 0)
+    keyboard: tuple[int | None, ...] = (100 * _M, _M // 2, 0, 0, 0, 0)
+    substituted: tuple[int | None, ...] = (None, 100 * _M, 100 * _M, 100 * _M, _M * 3 // 10, _M * 3 // 10)
     high_confidence_downloads: int = 10 * _M
     affix_min_downloads: int = 5 * _M
     combo_min_downloads: int = 100 * _M
     combo_min_len: int = 5
     glued_min_len: int = GLUED_MIN_LEN  # a name this long glued to other letters: combosquat
-    distance2: tuple[int | None, ...] = (None, None, 100 * _M, 5 * _M)
+    distance2: tuple[int | None, ...] = (None, None, 100 * _M, 5 * _M, _M * 3 // 10, _M * 3 // 10)
 
     def floor(self, rule: str, length: int) -> int | None:
         table = {
@@ -183,7 +193,7 @@ class Thresholds:
             SUBSTITUTED: self.substituted,
             DISTANCE2: self.distance2,
         }.get(rule, self.strong)
-        return table[min(max(length - 5, 0), 3)]
+        return table[min(length_bucket(length), len(table) - 1)]
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -374,22 +384,41 @@ class TyposquatIndex:
             if not pool:
                 continue
             flats = [nb.flat(name) for name, _ in pool]
-            for tflat, _score, i in extract(
+            for tflat, score, i in extract(
                 probe.flat, flats, scorer=OSA.distance, score_cutoff=2, limit=None
             ):
                 name, downloads = pool[i]
                 if best and downloads <= best.imitates_downloads:
                     continue
-                if (
+                floor2 = th.floor(DISTANCE2, length)
+                if score == 1:
+                    # one slip that its own gate turned down: as strong as two slips at least
+                    edit = classify_edit(probe.flat, tflat)
+                    if edit is None:
+                        continue  # a version digit or a prefix letter, not a slip
+                    if edit == SUBSTITUTED and (
+                        downloads < th.high_confidence_downloads
+                        and _word_changed(probe.canonical, name)
+                    ):
+                        continue
+                    rule = edit
+                    floor = th.floor(edit, length)
+                    if floor is None or (floor2 is not None and floor2 < floor):
+                        floor = floor2
+                elif (
                     _doubles(probe.flat) > _doubles(tflat)
                     and OSA.distance(squeezed, nb.squeeze(tflat)) <= 1
                 ):
                     rule = DOUBLED_PLUS
-                elif not _is_affix_edit(probe.flat, tflat):
+                    floor = th.floor(rule, length)
+                elif not _is_affix_edit(probe.flat, tflat) and not (
+                    downloads < th.high_confidence_downloads
+                    and _word_changed(probe.canonical, name)
+                ):
                     rule = DISTANCE2
+                    floor = floor2
                 else:
                     continue
-                floor = th.floor(rule, length)
                 if floor is not None and downloads >= floor:
                     best = Match(probe.canonical, name, rule, downloads, own)
         return best
@@ -512,6 +541,12 @@ class TyposquatIndex:
         if rule == NON_ASCII:
             return True
         if rule in STRONG or rule in EDITS:
+            if (
+                rule == SUBSTITUTED
+                and target < th.high_confidence_downloads
+                and _word_changed(probe.canonical, match.imitates)
+            ):
+                return False  # another short word (``dagster-drt``), not a slip
             floor = th.floor(rule, length)
             return length >= nb.MIN_DELETE_LEN and floor is not None and target >= floor
         if rule in AFFIXES:
@@ -561,6 +596,19 @@ def _glued(canonical: str, target: str, min_len: int) -> bool:
     if len(tflat) < min_len:
         return False
     return any(tflat in token and tflat != token for token in nb.tokens(canonical))
+
+
+SHORT_WORD = 4  # letters; two slips inside a word this short make another word
+
+
+def _word_changed(canonical: str, target: str) -> bool:
+    """The names differ in one short word only (``django-soil``, ``django-silk``): a change
+    there makes a different word more often than a slip (checked for less popular targets)."""
+    parts, tparts = nb.tokens(canonical), nb.tokens(target)
+    if len(parts) != len(tparts) or len(parts) < 2:
+        return False
+    differ = [(a, b) for a, b in zip(parts, tparts, strict=True) if a != b]
+    return len(differ) == 1 and min(len(differ[0][0]), len(differ[0][1])) <= SHORT_WORD
 
 
 def _is_affix_edit(cand: str, target: str) -> bool:
