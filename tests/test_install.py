@@ -456,3 +456,23 @@ def test_planned_wheels_overwriting_each_other(tmp_path: Path) -> None:
     out = _planned_collisions(contents)
     assert [i.reason for i in out["one"].issues] == ["1 file(s) also installed by two"]
     assert [i.reason for i in out["two"].issues] == ["1 file(s) also installed by one"]
+
+
+def test_target_without_pip_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("PIPWARDEN_HOME", str(tmp_path / "home"))
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True
+    )
+    python = tmp_path / "bare" / "bin" / "python"
+    assert main(["install", "--python", str(python), "anything"]) == 2
+    err = capsys.readouterr().err
+    assert "pip could not plan the install" in err and "cannot import pip" in err
+    assert main(["install", "--python", str(tmp_path / "missing" / "python"), "x"]) == 2
+    assert "cannot run the target interpreter" in capsys.readouterr().err
+    assert main(["install", "--python", str(python), "--target", "/tmp/x", "pkg"]) == 2
+    assert "--target is not supported" in capsys.readouterr().err

@@ -83,9 +83,11 @@ def vet(settings: VetSettings) -> Report:
 
 def install(settings: InstallSettings) -> int:
     from pipwarden.install.driver import Driver
+    from pipwarden.install.plan import split_pip_args
 
     if not settings.pip_args:
         raise UsageError("nothing to install", hint="pipwarden install NAME ... (pip's arguments)")
+    split_pip_args(settings.pip_args)  # refuse --target and friends before running anything
     # Start pip's planning first, so that it overlaps with loading the checks.
     driver = Driver.start(settings.python, settings.pip_args)
     try:

@@ -17,7 +17,6 @@ import shlex
 import subprocess
 import tempfile
 import urllib.parse
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,6 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from pipwarden import net
 from pipwarden.errors import InstallError, UsageError
 
 PIP_TIMEOUT = 3600
@@ -372,6 +370,10 @@ def parse_report(data: Any, python: str) -> Plan:
 
 def fetch(item: PlannedItem, wheelhouse: Path, *, offline: bool = False) -> Path:
     """Copy or download one planned archive into ``wheelhouse``, checking its sha256."""
+    import urllib.request
+
+    from pipwarden import net
+
     wheelhouse.mkdir(parents=True, exist_ok=True)
     name = item.filename
     if not name or "/" in name or name.startswith("."):
