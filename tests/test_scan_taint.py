@@ -176,3 +176,28 @@ def test_url_prefix_keeps_redirects_and_requests_on_a_fixed_host() -> None:
         """
     )
     assert [(f[0], f[1]) for f in hits(code)] == [("PW108", 12)]
+
+
+def test_instance_attributes_and_constructor_parameters() -> None:
+    code = HEAD + textwrap.dedent(
+        """
+        class Job:
+            def __init__(self, command):
+                self.command = command
+                self.label = "fixed"
+
+            def load(self, req):
+                self.extra = req.args["extra"]
+
+            def run(self):
+                os.system(self.command)
+                os.system(self.label)
+                os.system("echo " + self.extra)
+
+        def view():
+            job = Job(request.args["cmd"])
+            job.load(request)
+            job.run()
+        """
+    )
+    assert sorted((f[0], f[1]) for f in hits(code)) == [("PW103", 13), ("PW103", 15)]

@@ -228,6 +228,9 @@ class ModuleTaint:
         self.functions: dict[str, FunctionInfo] = {}
         self.handler_classes: set[str] = set()
         self.classes: set[str] = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+        # taint stored on ``self.<attr>`` by any method of a class (flow-insensitive)
+        self.attrs: dict[tuple[str, str], Taint] = {}
+        self.attrs_changed: set[str] = set()
         self.summaries: dict[str, Taint] = {}
         self.globals: State = {}
         self.recorded: dict[int, Taint] = {}
@@ -339,6 +342,16 @@ class ModuleTaint:
             info = self.functions[unit]
             interp = _Interp(self, info)
             interp.block(info.node.body, dict(info.entry))
+            if self.attrs_changed:
+                for qual, other in self.functions.items():
+                    if (
+                        other.class_name in self.attrs_changed
+                        and qual != unit
+                        and runs.get(qual)
+                        and qual not in queue
+                    ):
+                        queue.append(qual)
+                self.attrs_changed = set()
             if interp.returned != self.summaries.get(unit, EMPTY):
                 self.summaries[unit] = interp.returned
                 for reader in self.readers.get(unit, ()):
@@ -669,6 +682,13 @@ class _Interp:
             and source.func.id in self.m.classes
         ):
             self.instances[key] = source.func.id
+        cls = self.info.class_name if self.info is not None else None
+        if cls and key.startswith("self.") and key.count(".") == 1 and value:
+            slot = (cls, key[5:])
+            old = self.m.attrs.get(slot, EMPTY)
+            if not value <= old:
+                self.m.attrs[slot] = old | value
+                self.m.attrs_changed.add(cls)
         if weak:
             state[key] = state.get(key, EMPTY) | value
         else:
@@ -864,6 +884,11 @@ class _Interp:
         key = astutil.dotted(node)
         if key is not None and key in state:
             return state[key]
+        if key is not None and key.startswith("self.") and key.count(".") == 1:
+            cls = self.info.class_name if self.info is not None else None
+            stored = self.m.attrs.get((cls, key[5:])) if cls else None
+            if stored:
+                return stored
         source = self._attribute_source(node, key)
         if source is not None:
             return frozenset({source})
@@ -908,7 +933,10 @@ class _Interp:
                 return frozenset({Label(node.lineno, f"self.{func.attr}()")})
         callee = self._callee(func, state)
         if callee is not None:
-            return self._apply_summary(callee, node, args, kwargs)
+            result = self._apply_summary(callee, node, args, kwargs)
+            if not callee.endswith(".__init__"):
+                return result
+            # a constructor: the edges are recorded; the object carries what it was given
         if name in KILL_CALLS or (name and name.startswith(KILL_PREFIXES)):
             return EMPTY
         type_kw = astutil.keyword(node, "type")
@@ -938,6 +966,8 @@ class _Interp:
         if isinstance(func, ast.Name):
             if func.id in state or func.id in self.m.imports:
                 return None
+            if func.id in self.m.classes and f"{func.id}.__init__" in functions:
+                return f"{func.id}.__init__"
             if self.info is not None:
                 nested = f"{self.info.qualname}.<locals>.{func.id}"
                 if nested in functions:
