@@ -12,11 +12,11 @@ import dataclasses
 import shlex
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from packaging.utils import canonicalize_name
 
@@ -36,6 +36,9 @@ from pipwarden.models import (
 from pipwarden.report.summary import plural, severity_words
 from pipwarden.settings import store_path
 
+if TYPE_CHECKING:
+    from pipwarden.advisories.store import Store
+
 TOP_LEVEL_PROJECTS = 1000  # popular projects whose import names a wheel must not ship
 
 
@@ -46,7 +49,7 @@ class InstallOutcome:
     result: guard.GuardResult | None = None
 
 
-def _open_store(warnings: list[str] | None = None) -> object | None:
+def _open_store(warnings: list[str] | None = None) -> Store | None:
     """The advisory store, or None (missing or unusable: the reason goes to ``warnings``)."""
     from pipwarden.advisories.store import Store
     from pipwarden.errors import StoreError
@@ -68,17 +71,18 @@ def _python(python: str | None) -> str:
 
 def check_plan(
     items: Sequence[plan.PlannedItem],
-    before: snapshot.Snapshot,
+    before: snapshot.Snapshot | Callable[[], snapshot.Snapshot],
     wheelhouse: Path,
     *,
     offline: bool = False,
-) -> tuple[guard.GuardResult, dict[str, Path]]:
-    """Fetch, inspect and judge the planned items. Returns the verdicts and fetched files.
+) -> tuple[guard.GuardResult, dict[str, Path], snapshot.Snapshot]:
+    """Fetch, inspect and judge the planned items: verdicts, fetched files, the snapshot.
 
+    ``before`` may be a callable: it is called only once the work that does not need the
+    environment's snapshot (fetching, reading wheels, advisories) is done.
     ``offline`` skips the index reputation look-ups only: pip downloads the planned files
     anyway, and pipwarden must read the very files that will be installed.
     """
-    from pipwarden.advisories.store import Store
 
     files: dict[str, Path] = {}
     fetchable = [i for i in items if i.hashable]
@@ -88,59 +92,78 @@ def check_plan(
         files[item.key] = path
     warnings: list[str] = []
     store = _open_store(warnings)
+    try:
+        return _judge(items, before, files, store, warnings, offline)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _judge(
+    items: Sequence[plan.PlannedItem],
+    before: snapshot.Snapshot | Callable[[], snapshot.Snapshot],
+    files: dict[str, Path],
+    store: Store | None,
+    warnings: list[str],
+    offline: bool,
+) -> tuple[guard.GuardResult, dict[str, Path], snapshot.Snapshot]:
     advisories: list[VulnerabilityFinding | MaliciousFinding] | None = None
     typosquats: list[TyposquatFinding] = []
-    popular_modules: dict[str, tuple[str, int]] = {}
     popular: dict[str, int] = {}
-    if isinstance(store, Store):
+    if store is not None:
         from pipwarden.checks.matching import match
-        from pipwarden.checks.typosquat import store_index
 
-        with store:
-            result = match(guard.plan_dependencies(items), store)
-            advisories = list(result.findings)
-            warnings += list(result.warnings)
-            stale = store.staleness_warning()
-            if stale:
-                warnings.append(stale)
-            popular = store.popular()
-            typed = [i.key for i in items if i.requested and i.key not in before.dists]
-            if typed and popular:
-                typosquats = store_index(store).check(typed)
+        result = match(guard.plan_dependencies(items), store)
+        advisories = list(result.findings)
+        warnings += list(result.warnings)
+        stale = store.staleness_warning()
+        if stale:
+            warnings.append(stale)
+        popular = store.popular()
+    popular_modules: dict[str, tuple[str, int]] = {}
     for rank, (name, downloads) in enumerate(popular.items()):
         if rank >= TOP_LEVEL_PROJECTS:
             break
         popular_modules.setdefault(name.replace("-", "_"), (name, downloads))
-    owners = before.owners()
-    site = before.paths.get("purelib")
     contents: dict[str, wheels.WheelContents] = {}
     for item in items:
         found = files.get(item.key)
         if found is None or item.kind != "wheel":
             continue
-        own = {k: v for k, v in owners.items() if v != item.key}
         contents[item.key] = wheels.inspect_wheel(
             found,
             item.name,
-            installed_owners=own,
-            site_packages=site,
             other_projects=popular_modules,
             own_downloads=popular.get(item.key, 0),
         )
+    snap = before() if callable(before) else before
+    owners = snap.owners()
+    site = snap.paths.get("purelib")
+    for key, found_contents in list(contents.items()):
+        extra = wheels.collisions(list(found_contents.files), key, owners, site)
+        if extra:
+            contents[key] = dataclasses.replace(
+                found_contents, issues=found_contents.issues + tuple(extra)
+            )
     contents = _planned_collisions(contents)
+    typed = [i.key for i in items if i.requested and i.key not in snap.dists]
+    if typed and popular and store is not None:
+        from pipwarden.checks.typosquat import store_index
+
+        typosquats = store_index(store).check(typed)
     signals: dict[str, list[tuple[str, str]]] = {}
     if not offline:
         signals = reputation_signals(items, warnings)
     verdict = guard.evaluate(
         items,
-        before,
+        snap,
         advisories=advisories,
         typosquats=typosquats,
         contents=contents,
         warnings=warnings,
         reputation=signals,
     )
-    return verdict, files
+    return verdict, files, snap
 
 
 def _planned_collisions(
@@ -319,7 +342,6 @@ def _install(
     out: TextIO,
 ) -> InstallOutcome:
     target = driver.python
-    before = snapshot.Snapshot.from_json(driver.snapshot())
     _code, report = driver.plan()
     if report is None:
         raise InstallError(
@@ -332,7 +354,12 @@ def _install(
         return InstallOutcome(0)
     with tempfile.TemporaryDirectory(prefix="pipwarden-wheelhouse-") as tmp:
         wheelhouse = Path(tmp) / "wheels"
-        result, _files = check_plan(planned.items, before, wheelhouse, offline=offline)
+        result, _files, before = check_plan(
+            planned.items,
+            lambda: snapshot.Snapshot.from_json(driver.snapshot()),
+            wheelhouse,
+            offline=offline,
+        )
         out.write("\n".join(result.lines(verbose)) + "\n")
         out.flush()
         if dry_run:

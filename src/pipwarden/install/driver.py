@@ -1,8 +1,8 @@
-"""One pip process per install: snapshot, plan, then (if allowed) install.
+"""One pip process per install: plan, snapshot, then (if allowed) install.
 
-A small driver script runs in the target interpreter. It snapshots the environment, runs
-``pip install --dry-run --report`` through pip's own command-line entry point, reports back on
-a private pipe, then waits on its stdin for pipwarden's decision: nothing (abort) or the exact
+A small driver script runs in the target interpreter. It runs ``pip install --dry-run
+--report`` through pip's own command-line entry point, snapshots the environment (while
+pipwarden already reads the planned wheels), reports back on a private pipe, then waits on its stdin for pipwarden's decision: nothing (abort) or the exact
 ``pip install`` arguments of the checked, hash-pinned set, which it runs through the same entry
 point. One interpreter start and one pip import instead of three is what keeps the guarded
 install close to plain pip in time. The driver is started before pipwarden imports its checks,
@@ -29,9 +29,6 @@ _DRIVER = r"""
 import json, os, sys
 messages = os.fdopen(int(sys.argv[1]), "w", buffering=1)
 report, snapshot_file, pip_args = sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-with open(snapshot_file, "w", encoding="utf-8") as handle:
-    json.dump(_pipwarden_snapshot(), handle)
-messages.write("snapshot\n")
 try:
     from pip._internal.cli.main import main as pip_main
 except Exception as exc:
@@ -42,6 +39,11 @@ os.environ["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
 os.environ["PIP_NO_INPUT"] = "1"
 code = pip_main(["install", "--dry-run", "--quiet", "--report", report] + pip_args)
 messages.write("planned %d\n" % (code or 0,))
+if code:
+    sys.exit(code)
+with open(snapshot_file, "w", encoding="utf-8") as handle:
+    json.dump(_pipwarden_snapshot(), handle)
+messages.write("snapshot\n")
 line = sys.stdin.readline()
 if not line.strip():
     sys.exit(0)

@@ -249,12 +249,12 @@ def inspect_wheel(
                     "REVIEW", "shadow", f"installs a '{script}' command that shadows the usual one"
                 )
             )
-    issues.extend(_collisions(files, key, installed_owners, site_packages))
+    issues.extend(collisions(files, key, installed_owners, site_packages))
     issues.extend(_foreign_top_level(top, key, other_projects, own_downloads))
     return WheelContents(tuple(files), tuple(sorted(top)), tuple(scripts), tuple(issues))
 
 
-def _collisions(
+def collisions(
     files: list[str],
     key: str,
     owners: Mapping[str, str] | None,
