@@ -175,7 +175,7 @@ class Thresholds:
     strong: tuple[int | None, ...] = (2 * _M, 0, 0, 0, 0, 0)
     deleted: tuple[int | None, ...] = (100 * _M, _M // 2, _M // 2, 0, 0, 0)
     inserted: tuple[int | None, ...] = (100 * _M, 10 * _M, 0, 0, 0, 0)
-    keyboard: tuple[int | None, ...] = (100 * _M, _M // 2, 0, 0, 0, 0)
+    keyboard: tuple[int | None, ...] = (100 * _M, _M * 3 // 10, 0, 0, 0, 0)
     substituted: tuple[int | None, ...] = (None, 100 * _M, 100 * _M, 100 * _M, _M * 3 // 10, _M * 3 // 10)
     high_confidence_downloads: int = 10 * _M
     affix_min_downloads: int = 5 * _M
@@ -360,6 +360,7 @@ class TyposquatIndex:
     def __init__(self, lookup: NeighbourLookup, thresholds: Thresholds = DEFAULT_THRESHOLDS):
         self._lookup = lookup
         self.thresholds = thresholds
+        self._pool_flats: dict[str, list[str]] = {}  # distance-2 pools, separator-free
 
     @classmethod
     def from_popular(
@@ -380,10 +381,13 @@ class TyposquatIndex:
         squeezed = nb.squeeze(probe.flat)
         best: Match | None = None
         for size in range(length - 2, length + 3):
-            pool = hits.get(nb.pool_key(probe.flat[0], size))
+            pool_key = nb.pool_key(probe.flat[0], size)
+            pool = hits.get(pool_key)
             if not pool:
                 continue
-            flats = [nb.flat(name) for name, _ in pool]
+            flats = self._pool_flats.get(pool_key)
+            if flats is None or len(flats) != len(pool):
+                flats = self._pool_flats[pool_key] = [nb.flat(name) for name, _ in pool]
             for tflat, score, i in extract(
                 probe.flat, flats, scorer=OSA.distance, score_cutoff=2, limit=None
             ):
@@ -461,6 +465,7 @@ class TyposquatIndex:
             # the letters, read as the Latin ones they imitate, spell a popular name
             return Match(probe.raw, probe.canonical, NON_ASCII, own, None, CONFUSABLE)
         candidates: list[Match] = []
+        related: list[Match] = []  # look-alikes that fail their popularity gate
         seen: set[tuple[str, str]] = set()
         for key, purpose, _detail in probe.keys:
             for target, downloads in hits.get(key, ()):
@@ -479,8 +484,21 @@ class TyposquatIndex:
                 match = Match(who, target, rule, downloads, own, detail)
                 if self._passes(match, probe, hits):
                     candidates.append(match)
+                elif rule in STRONG | EDITS and (
+                    own is None or downloads >= self.thresholds.ratio * own
+                ):
+                    related.append(match)
         if candidates:
-            return min(candidates, key=lambda m: (_TIER[m.rule], -m.imitates_downloads))
+            best = min(candidates, key=lambda m: (_TIER[m.rule], -m.imitates_downloads))
+            # The name is a slip of something popular; of its look-alikes as close as that
+            # one, name the most used, even when it alone would not have been enough
+            # (``pysbark``: pyspark rather than pyshark).
+            rivals = [
+                m
+                for m in related
+                if _TIER[m.rule] <= _TIER[best.rule] and best.rule in STRONG | EDITS
+            ]
+            return min([best, *rivals], key=lambda m: (_TIER[m.rule], -m.imitates_downloads))
         far = self._distance2(probe, own, hits)
         if far is not None:
             return far
