@@ -13,11 +13,6 @@ from typing import Any
 
 from pipwarden.errors import UsageError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 FAIL_ON_CHOICES = ("critical", "high", "moderate", "low", "none")
 FORMATS = ("table", "json", "markdown", "sarif", "cyclonedx")
 
@@ -65,6 +60,10 @@ def load_project_config(start: Path) -> tuple[dict[str, Any], str | None]:
         path = directory / name
         if not path.is_file():
             continue
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - Python 3.10
+            import tomli as tomllib
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -21,13 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from pipwarden import net
 from pipwarden.advisories.neighbours import fill_neighbours
 from pipwarden.advisories.osv import RecordError, parse_record
 from pipwarden.advisories.store import SCHEMA_VERSION, create_schema, write_meta
 from pipwarden.errors import StoreError
+from pipwarden.names import canonicalize_name
 
 # Default sources (neither is a package index). Overridden with --osv / --popular.
 DEFAULT_OSV_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"

@@ -11,10 +11,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.utils import canonicalize_name, canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.models import Advisory, AdvisoryId, PackageName, Severity
+from pipwarden.names import canonicalize_name, version_key
+
+__all__ = ["Affected", "CompiledRange", "Range", "RecordError", "parse_record", "parse_version", "version_key"]
 
 EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
 
@@ -36,13 +38,6 @@ def parse_version(text: str) -> Version | None:
         return Version(text)
     except InvalidVersion:
         return None
-
-
-@functools.lru_cache(maxsize=65536)
-def version_key(text: str) -> str:
-    """A string equal for versions PEP 440 calls equal (``1.0`` == ``1.0.0`` == ``v1``);
-    a string that is not PEP 440 is its own key (white space inside it replaced by ``_``)."""
-    return "_".join(canonicalize_version(text.strip(), strip_trailing_zero=True).split())
 
 
 @dataclass(frozen=True)

@@ -144,14 +144,17 @@ def smallest_fix(
             candidates = [v for v in candidates if not v.is_prerelease]
     else:
         candidates = [v for v in candidates if not v.is_prerelease]
-    keyed = [(v, version_key(str(v))) for v in candidates]
-    clearing = [(v, k) for v, k in keyed if not any(_affected(v, k, e) for e in matched)]
-    if not clearing:
-        return None
-    for v, k in clearing:
-        if not any(_affected(v, k, e) for e in all_entries):
-            return str(v)
-    return str(clearing[0][0])
+    others = [e for e in all_entries if not any(e is m for m in matched)]
+    first_clearing: Version | None = None
+    for version in candidates:
+        key = version_key(str(version))
+        if any(_affected(version, key, e) for e in matched):
+            continue
+        if not any(_affected(version, key, e) for e in others):
+            return str(version)
+        if first_clearing is None:
+            first_clearing = version
+    return str(first_clearing) if first_clearing is not None else None
 
 
 def match(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipwarden.errors import PipwardenError, SourceError
 from pipwarden.models import Dependency, Skipped
-from pipwarden.sources._common import Collector, MarkerEnvironment, current_environment
+from pipwarden.sources._common import Collector, MarkerEnvironment
 
 __all__ = [
     "FORMATS",
@@ -221,7 +221,7 @@ def marker_environment(python: str | None, all_platforms: bool) -> MarkerEnviron
     if all_platforms:
         return MarkerEnvironment(None)
     if python is None:
-        return MarkerEnvironment(current_environment())
+        return MarkerEnvironment.running()
     from pipwarden.sources.environment import target_marker_environment
 
     return MarkerEnvironment(target_marker_environment(python))

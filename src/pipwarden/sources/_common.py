@@ -13,19 +13,36 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import SourceError
 from pipwarden.models import Dependency, PackageName, Skipped
+from pipwarden.names import canonicalize_name
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+
+# ``name==version`` and nothing else: the common case, read without packaging's PEP 508 parser
+# (importing it and parsing every line costs more than the rest of a large audit).
+_SIMPLE_PIN = re.compile(
+    r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*([A-Za-z0-9][A-Za-z0-9.!+_-]*)\s*"
+)
+
+
+def simple_pin(text: str) -> tuple[str, str] | None:
+    """(name, version) of a plain ``name==version`` requirement whose version is PEP 440;
+    None for anything else (extras, markers, URLs, ranges), which goes through packaging."""
+    found = _SIMPLE_PIN.fullmatch(text)
+    if found is None:
+        return None
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(found.group(2))
+    except InvalidVersion:
+        return None
+    return found.group(1), found.group(2)
+
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a dependency file larger than this is refused
 
@@ -73,6 +90,10 @@ def load_toml(text: str, where: str, *, fast: bool = False) -> dict[str, Any]:
             return _fasttoml.loads(text)
         except Exception:  # noqa: BLE001, S110 - anything unusual: let tomllib decide
             pass
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -153,16 +174,32 @@ class MarkerEnvironment:
     def __init__(
         self, environment: Mapping[str, str] | None, *, any_extra: bool = True
     ) -> None:
-        self.environment = dict(environment) if environment is not None else None
+        self._environment = dict(environment) if environment is not None else None
+        self._lazy = False
         self.any_extra = any_extra  # False: extras count as not requested (installed envs)
         self._cache: dict[str, bool] = {}
 
+    @classmethod
+    def running(cls) -> MarkerEnvironment:
+        """The running interpreter's environment, computed on first use only (reading it
+        imports packaging's marker machinery, which files without markers never need)."""
+        markers = cls({})
+        markers._lazy = True
+        return markers
+
+    @property
+    def environment(self) -> dict[str, str] | None:
+        if self._lazy:
+            self._environment = current_environment()
+            self._lazy = False
+        return self._environment
+
     @property
     def all_platforms(self) -> bool:
-        return self.environment is None
+        return self._environment is None and not self._lazy
 
     def included(self, marker: str | None) -> bool:
-        if not marker or self.environment is None:
+        if not marker or self.all_platforms:
             return True
         cached = self._cache.get(marker)
         if cached is None:
@@ -171,6 +208,8 @@ class MarkerEnvironment:
         return cached
 
     def _evaluate(self, text: str) -> bool:
+        from packaging.markers import InvalidMarker, Marker
+
         try:
             marker = Marker(text)
         except InvalidMarker:
@@ -272,8 +311,32 @@ class Collector:
         project: str | None = None,
         index_urls: tuple[str, ...] = (),
     ) -> Requirement | None:
-        """Turn one PEP 508 requirement string into a Dependency or a Skipped value."""
+        """Turn one PEP 508 requirement string into a Dependency or a Skipped value.
+
+        Returns the parsed requirement (None for the plain ``name==version`` fast path and for
+        an invalid one)."""
         src = source or self.source
+        pin = simple_pin(text)
+        if pin is not None and (project is None or canonical(pin[0]) != project):
+            self.dependencies.append(
+                Dependency(
+                    name=PackageName(canonical(pin[0])),
+                    version=pin[1],
+                    source=src,
+                    format=self.format,
+                    line=line,
+                    key_path=key_path,
+                    group=group,
+                    direct=direct,
+                    parents=parents,
+                    hashes=tuple(hashes),
+                    specifier=text.strip(),
+                    index_urls=index_urls,
+                )
+            )
+            return None
+        from packaging.requirements import InvalidRequirement, Requirement
+
         try:
             req = Requirement(text)
         except InvalidRequirement as exc:

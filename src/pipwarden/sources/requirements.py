@@ -20,14 +20,6 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-
 from pipwarden.errors import SourceError
 from pipwarden.sources._common import (
     Collector,
@@ -38,6 +30,7 @@ from pipwarden.sources._common import (
     normalise_hash,
     pinned_version,
     read_text,
+    simple_pin,
 )
 
 FORMAT = "requirements"
@@ -373,6 +366,12 @@ def _requirement_line(collector: Collector, line: str, source: str, number: int)
 
 
 def _add_constraint(state: _State, entry: _Entry) -> None:
+    pin = simple_pin(entry.text)
+    if pin is not None:
+        state.constraints[canonical(pin[0])] = pin[1]
+        return
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         req = Requirement(entry.text)
     except InvalidRequirement:
@@ -402,6 +401,13 @@ def _name_from_target(target: str) -> str:
         head = target.split("@", 1)[0].strip()
         if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[.*\])?", head):
             return canonical(head.split("[", 1)[0])
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
     filename = target.rstrip("/").rsplit("/", 1)[-1].split("#", 1)[0].split("?", 1)[0]
     try:
         if filename.endswith(".whl"):
@@ -411,13 +417,13 @@ def _name_from_target(target: str) -> str:
         return target
 
 
-def _add_entry(state: _State, entry: _Entry, index_urls: tuple[str, ...]) -> None:
-    collector = state.collector
+def _valid_requirement(state: _State, entry: _Entry) -> bool:
+    """Check one requirement with packaging's PEP 508 parser; URL and path requirements are
+    skipped with their kind, anything else invalid is an error."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     text = entry.text
-    if not text:
-        collector.error("requirement missing before options", line=entry.line,
-                        source=entry.source)
-        return
+    collector = state.collector
     try:
         Requirement(text)
     except InvalidRequirement as exc:
@@ -431,6 +437,18 @@ def _add_entry(state: _State, entry: _Entry, index_urls: tuple[str, ...]) -> Non
         else:
             collector.errors.append(f"{entry.source}:{entry.line}: invalid requirement "
                                     f"{text!r}: {exc}")
+        return False
+    return True
+
+
+def _add_entry(state: _State, entry: _Entry, index_urls: tuple[str, ...]) -> None:
+    collector = state.collector
+    text = entry.text
+    if not text:
+        collector.error("requirement missing before options", line=entry.line,
+                        source=entry.source)
+        return
+    if simple_pin(text) is None and not _valid_requirement(state, entry):
         return
     parents: list[str] = []
     direct = not entry.via
