@@ -14,7 +14,9 @@ look-ups per name, never a loop over the whole list). Each relation found is a *
 - combosquats (low confidence): a widely used name plus other words, e.g. ``requests-pro``.
 
 The popularity gate: a relation is reported only when the imitated project is popular enough
-for that rule (weaker rules need a more popular target, short names need more evidence) and
+for that rule (weaker rules need a more popular target, short names need more evidence, long
+names less: one or two slips in a 10-letter name rarely happen by chance, unless they only
+change one short word of a multi-word name, ``django-soil``/``django-silk``) and
 the candidate is not popular itself, or is at least :attr:`Thresholds.ratio` times less
 downloaded than its target (``requests-toolbelt`` is real and popular, so it is not a squat of
 ``requests``). The thresholds were chosen by measurement (``benchmarks/bench_typosquat.py``).
@@ -28,11 +30,10 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.advisories import neighbours as nb
 from pipwarden.advisories.store import Store
 from pipwarden.models import Severity, TyposquatFinding
+from pipwarden.names import canonicalize_name
 
 Hits = Mapping[str, Sequence[tuple[str, int]]]
 
