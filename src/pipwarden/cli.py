@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pipwarden import __version__
 from pipwarden.errors import PipwardenError, UsageError
@@ -38,13 +39,45 @@ def _add_fail_on(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMAND_NAMES = (
+    "audit", "db", "vet", "install", "rollback", "history", "fix", "outdated", "verify", "scan"
+)
+
+
+class _Ignored:
+    """Stands in for the parsers of commands not being run (building all of them costs
+    more start-up time than a small audit)."""
+
+    def add_argument(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def add_subparsers(self, *args: object, **kwargs: object) -> _Ignored:
+        return self
+
+    def add_parser(self, *args: object, **kwargs: object) -> _Ignored:
+        return self
+
+
+class _Only:
+    def __init__(self, real: Any, only: str):
+        self._real = real
+        self._only = only
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if name == self._only:
+            return self._real.add_parser(name, **kwargs)
+        return _Ignored()
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (``only``) a parser that knows only that command."""
     parser = argparse.ArgumentParser(
         prog="pipwarden",
         description="Supply-chain security for Python projects and environments.",
     )
     parser.add_argument("--version", action="version", version=f"pipwarden {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    real_sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub: Any = _Only(real_sub, only) if only else real_sub
 
     audit = sub.add_parser("audit", help="check dependencies against known advisories")
     audit.add_argument(
@@ -224,7 +257,7 @@ def write_output(text: str, output: str | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(args_list[0] if args_list[:1] and args_list[0] in COMMAND_NAMES else None)
     try:
         if args_list[:1] == ["install"]:
             args, extra = parser.parse_known_args(args_list)

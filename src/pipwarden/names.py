@@ -16,6 +16,15 @@ _SEPARATORS = re.compile(r"[-_.]+")
 _TRAILING_ZEROS = re.compile(r"(\.0)+$")
 
 
+@functools.lru_cache(maxsize=65536)
+def parse_version(text: str) -> Version | None:
+    """A PEP 440 version, or None for a string that is not one (cached: versions repeat)."""
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
 def canonicalize_name(name: str) -> str:
     """The PEP 503 normalised name: runs of ``-``, ``_`` and ``.`` become ``-``, lower case."""
     return _SEPARATORS.sub("-", name).lower()
@@ -27,9 +36,8 @@ def version_key(text: str) -> str:
     ``packaging.utils.canonicalize_version(text, strip_trailing_zero=True)``; a string that
     is not PEP 440 is its own key (white space inside it replaced by ``_``)."""
     stripped = text.strip()
-    try:
-        version = Version(stripped)
-    except InvalidVersion:
+    version = parse_version(stripped)
+    if version is None:
         return "_".join(stripped.split())
     parts = []
     if version.epoch:

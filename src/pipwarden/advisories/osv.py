@@ -11,10 +11,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from pipwarden.models import Advisory, AdvisoryId, PackageName, Severity
-from pipwarden.names import canonicalize_name, version_key
+from pipwarden.names import canonicalize_name, parse_version, version_key
 
 __all__ = ["Affected", "CompiledRange", "Range", "RecordError", "parse_record", "parse_version", "version_key"]
 
@@ -29,15 +29,6 @@ class RecordError(ValueError):
 class Range:
     type: str  # ECOSYSTEM, SEMVER or GIT
     events: tuple[tuple[str, str], ...]  # (kind, version) in record order
-
-
-@functools.lru_cache(maxsize=65536)
-def parse_version(text: str) -> Version | None:
-    """A PEP 440 version, or None for a string that is not one."""
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import SourceError
 from pipwarden.models import Dependency, PackageName, Skipped
-from pipwarden.names import canonicalize_name
+from pipwarden.names import canonicalize_name, parse_version
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -33,13 +33,7 @@ def simple_pin(text: str) -> tuple[str, str] | None:
     """(name, version) of a plain ``name==version`` requirement whose version is PEP 440;
     None for anything else (extras, markers, URLs, ranges), which goes through packaging."""
     found = _SIMPLE_PIN.fullmatch(text)
-    if found is None:
-        return None
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        Version(found.group(2))
-    except InvalidVersion:
+    if found is None or parse_version(found.group(2)) is None:
         return None
     return found.group(1), found.group(2)
 
@@ -310,13 +304,14 @@ class Collector:
         constraints: Mapping[str, str] | None = None,
         project: str | None = None,
         index_urls: tuple[str, ...] = (),
+        pin: tuple[str, str] | None = None,
     ) -> Requirement | None:
         """Turn one PEP 508 requirement string into a Dependency or a Skipped value.
 
         Returns the parsed requirement (None for the plain ``name==version`` fast path and for
         an invalid one)."""
         src = source or self.source
-        pin = simple_pin(text)
+        pin = pin or simple_pin(text)
         if pin is not None and (project is None or canonical(pin[0]) != project):
             self.dependencies.append(
                 Dependency(

@@ -448,7 +448,8 @@ def _add_entry(state: _State, entry: _Entry, index_urls: tuple[str, ...]) -> Non
         collector.error("requirement missing before options", line=entry.line,
                         source=entry.source)
         return
-    if simple_pin(text) is None and not _valid_requirement(state, entry):
+    pin = simple_pin(text)
+    if pin is None and not _valid_requirement(state, entry):
         return
     parents: list[str] = []
     direct = not entry.via
@@ -476,6 +477,7 @@ def _add_entry(state: _State, entry: _Entry, index_urls: tuple[str, ...]) -> Non
         source=entry.source,
         constraints=state.constraints,
         index_urls=index_urls,
+        pin=pin,
     )
 
 
