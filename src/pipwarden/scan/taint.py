@@ -239,6 +239,11 @@ class ModuleTaint:
         self.current: str | None = None
         self.param_taint: dict[tuple[str, str], Taint] = {}
         self._collect(tree.body, None, "")
+        self.methods: dict[tuple[str, str], str] = {
+            (info.class_name, qual.rsplit(".", 1)[-1]): qual
+            for qual, info in self.functions.items()
+            if info.class_name
+        }
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -322,7 +327,9 @@ class ModuleTaint:
     def run(self) -> None:
         """Analyse the module body, then the functions callees first, re-running a unit
         whenever a summary it read (or the module's globals) changed."""
-        order = self._callee_first()
+        # definition order: helpers are usually defined above their callers; the worklist
+        # re-runs a caller whenever a summary it read changes
+        order = list(self.functions)
         queue: list[str | None] = [None, *order]
         runs: dict[str | None, int] = {}
         self.readers = {}
@@ -358,40 +365,6 @@ class ModuleTaint:
                     if reader not in queue and (reader is None or runs.get(reader)):
                         queue.append(reader)
         self._resolve_params()
-
-    def _callee_first(self) -> list[str]:
-        calls: dict[str, set[str]] = {}
-        for qual, info in self.functions.items():
-            names = set()
-            for node in astutil.walk_scope(info.node):
-                if isinstance(node, ast.Call):
-                    func = node.func
-                    if isinstance(func, ast.Name):
-                        names.add(func.id)
-                    elif isinstance(func, ast.Attribute):
-                        names.add(func.attr)
-            calls[qual] = {q for q in self.functions if q.rsplit(".", 1)[-1] in names}
-        order: list[str] = []
-        seen: set[str] = set()
-
-        def visit(qual: str) -> None:
-            stack = [(qual, iter(sorted(calls[qual])))]
-            seen.add(qual)
-            while stack:
-                current, children = stack[-1]
-                for child in children:
-                    if child not in seen:
-                        seen.add(child)
-                        stack.append((child, iter(sorted(calls[child]))))
-                        break
-                else:
-                    stack.pop()
-                    order.append(current)
-
-        for qual in self.functions:
-            if qual not in seen:
-                visit(qual)
-        return order
 
     def _resolve_params(self) -> None:
         taint: dict[tuple[str, str], Taint] = {}
@@ -991,9 +964,7 @@ class _Interp:
             qual = f"{self.info.class_name}.{func.attr}"
             if qual in functions:
                 return qual
-            for candidate in functions:
-                if candidate.endswith(f".{qual}"):
-                    return candidate
+            return self.m.methods.get((self.info.class_name, func.attr))
         return None
 
     def _apply_summary(
