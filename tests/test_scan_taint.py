@@ -201,3 +201,19 @@ def test_instance_attributes_and_constructor_parameters() -> None:
         """
     )
     assert sorted((f[0], f[1]) for f in hits(code)) == [("PW103", 13), ("PW103", 15)]
+
+
+def test_lookup_by_untrusted_key_returns_trusted_values() -> None:
+    code = HEAD + textwrap.dedent(
+        """
+        COMMANDS = {"disk": "df -h", "load": "uptime"}
+
+        def view():
+            cmd = COMMANDS.get(request.args["name"])
+            if cmd:
+                os.system(cmd)
+            os.system(COMMANDS[request.args["name"]])
+            os.system(request.args.get("raw"))
+        """
+    )
+    assert [(f[0], f[1]) for f in hits(code)] == [("PW103", 11)]

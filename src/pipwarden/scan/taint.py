@@ -155,6 +155,7 @@ PREFIX_FAMILIES = frozenset({"path", "redirect", "ssrf"})
 TERMINATORS = frozenset(
     {"abort", "flask.abort", "sys.exit", "exit", "quit", "os._exit", "pytest.fail", "pytest.skip"}
 )
+LOOKUPS = frozenset({"get", "pop", "setdefault", "get_or_default"})
 MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft"})
 
 
@@ -912,6 +913,8 @@ class _Interp:
             # a constructor: the edges are recorded; the object carries what it was given
         if name in KILL_CALLS or (name and name.startswith(KILL_PREFIXES)):
             return EMPTY
+        if name == "getattr" and args:
+            return args[0] | EMPTY.union(*args[2:])
         type_kw = astutil.keyword(node, "type")
         if type_kw is not None and astutil.dotted(type_kw) in {"int", "float", "bool"}:
             return EMPTY
@@ -925,6 +928,9 @@ class _Interp:
                 self.ev(func.value, state)
                 return EMPTY
             receiver = self.ev(func, state)
+            if func.attr in LOOKUPS and args:
+                # COMMANDS.get(name): the value comes from the mapping, not from the key
+                return receiver | EMPTY.union(*args[1:], *kwargs.values())
             if func.attr in SANITISER_METHODS:
                 return with_safe(everything | receiver, SANITISER_METHODS[func.attr])
             return everything | receiver
