@@ -190,6 +190,32 @@ class Store:
         ).fetchall()
         return [(_advisory(r[:13]), Affected.from_json(name, r[13], r[14])) for r in rows]
 
+    def affected_for(self, name: str) -> list[tuple[str, Affected]]:
+        """(advisory id, affected entry) for one canonical name, withdrawn records left out:
+        all that matching needs, without building an Advisory for every record."""
+        if name not in self.packages():
+            return []
+        rows = self._conn.execute(
+            "SELECT f.advisory_id, f.ranges, f.version_keys FROM affected f "
+            "JOIN advisories a ON a.id = f.advisory_id "
+            "WHERE f.package = ? AND a.withdrawn IS NULL ORDER BY f.advisory_id",
+            (name,),
+        ).fetchall()
+        return [(str(r[0]), Affected.from_json(name, r[1], r[2])) for r in rows]
+
+    def advisories(self, ids: Iterable[str]) -> dict[str, Advisory]:
+        """The advisories with these ids (``details`` left empty, see :meth:`details`)."""
+        wanted = sorted(set(ids))
+        out: dict[str, Advisory] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT {_BRIEF_COLUMNS} FROM advisories a WHERE a.id IN ({marks})"  # noqa: S608
+            for row in self._conn.execute(query, chunk).fetchall():
+                advisory = _advisory(row)
+                out[advisory.id] = advisory
+        return out
+
     def details(self, ids: Iterable[str]) -> dict[str, str]:
         """The ``details`` text of these advisories."""
         wanted = sorted(set(ids))

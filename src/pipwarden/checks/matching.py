@@ -172,23 +172,23 @@ def match(
     warnings: list[str] = []
     fixes: dict[str, str | None] = {}
     known = store.packages()
-    cache: dict[str, list[tuple[Advisory, Affected]]] = {}
+    cache: dict[str, list[tuple[str, Affected]]] = {}
     for dep in deps:
         if dep.name not in known:
             continue
         if dep.name not in cache:
-            cache[dep.name] = [
-                (adv, aff) for adv, aff in store.advisories_for(dep.name) if adv.withdrawn is None
-            ]
+            cache[dep.name] = store.affected_for(dep.name)
         pairs = cache[dep.name]
         if parse_version(dep.version) is None:
             warnings.append(
                 f"{dep.name} {dep.version}: not a PEP 440 version; matched against listed "
                 f"versions only ({dep.location})"
             )
-        hits = [(adv, aff) for adv, aff in pairs if is_affected(dep.version, aff)]
-        if not hits:
+        hit_pairs = [(ident, aff) for ident, aff in pairs if is_affected(dep.version, aff)]
+        if not hit_pairs:
             continue
+        records = store.advisories(ident for ident, _ in hit_pairs)
+        hits = [(records[ident], aff) for ident, aff in hit_pairs if ident in records]
         known_releases = releases.get(dep.name)
         fix = smallest_fix(
             dep.version,
