@@ -126,6 +126,10 @@ def main() -> int:
             f"({', '.join(f'{t:.2f}' for t in warden_times)})"
         )
         print(f"ratio {warden_median / pip_median:.2f} (target <= 1.3)")
+        paired = statistics.median(w / p for w, p in zip(warden_times, pip_times, strict=True))
+        print(
+            f"median of the per-run ratios (back-to-back pairs, robust to load drift) {paired:.2f}"
+        )
         pip_cpu, warden_cpu = statistics.median(cpu["pip"]), statistics.median(cpu["pipwarden"])
         print(
             f"cpu time (user+sys, all processes): pip {pip_cpu:.3f}s, pipwarden {warden_cpu:.3f}s, "
