@@ -83,3 +83,27 @@ def test_module_level_globals_are_not_leaks_but_unbound_uses_are() -> None:
     code = "import sqlite3\nDB = sqlite3.connect('x')\nDATA = open('x').read()\n"
     found = SCANNER.scan_source(code)
     assert [(f.line, f.column) for f in found] == [(3, 8)]
+
+
+def test_module_helpers_that_close_take_ownership_others_borrow() -> None:
+    code = textwrap.dedent(
+        """
+        def close_quietly(fh):
+            try:
+                fh.close()
+            except OSError:
+                pass
+
+        def count(fh):
+            return len(fh.read())
+
+        def a(p):
+            fh = open(p)
+            close_quietly(fh)
+
+        def b(p):
+            fh = open(p)
+            return count(fh)
+        """
+    )
+    assert [f.line for f in SCANNER.scan_source(code)] == [16]

@@ -40,7 +40,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from pipwarden.models import Severity
-from pipwarden.scan.resources import ACQUIRERS, Leak, ResourceAnalysis
+from pipwarden.scan.resources import ACQUIRERS, RELEASE_METHODS, Leak, ResourceAnalysis
 from pipwarden.scan.rule import FileContext, Hit, Rule
 
 MESSAGES = {
@@ -58,14 +58,63 @@ def local_defs(ctx: FileContext) -> set[str]:
     cached = ctx.cache.get("local-defs")
     if isinstance(cached, set):
         return cached
-    # functions of the module borrow a resource passed to them; classes are assumed to keep it
+    # functions of the module borrow a resource passed to them (unless they close or keep
+    # it: see keeping_functions); classes are assumed to keep it
     names = {
         node.name
         for node in ctx.tree.body
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.name not in keeping_functions(ctx)
     }
     ctx.cache["local-defs"] = names
     return names
+
+
+def keeping_functions(ctx: FileContext) -> set[str]:
+    """Module functions that close, return or store one of their parameters
+    (``def close_quietly(f): ...``): a resource passed to them is handed over."""
+    cached = ctx.cache.get("keeping-functions")
+    if isinstance(cached, set):
+        return cached
+    names: set[str] = set()
+    for node in ctx.tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            params = {a.arg for a in (*node.args.posonlyargs, *node.args.args)}
+            if params and _keeps(node, params):
+                names.add(node.name)
+    ctx.cache["keeping-functions"] = names
+    return names
+
+
+def _keeps(func: ast.FunctionDef | ast.AsyncFunctionDef, params: set[str]) -> bool:
+    for sub in ast.walk(func):
+        if (
+            isinstance(sub, ast.Call)
+            and isinstance(sub.func, ast.Attribute)
+            and sub.func.attr in RELEASE_METHODS
+            and isinstance(sub.func.value, ast.Name)
+            and sub.func.value.id in params
+        ):
+            return True
+        if isinstance(sub, (ast.With, ast.AsyncWith)) and any(
+            isinstance(item.context_expr, ast.Name) and item.context_expr.id in params
+            for item in sub.items
+        ):
+            return True
+        if (
+            isinstance(sub, (ast.Return, ast.Yield))
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id in params
+        ):
+            return True
+        if (
+            isinstance(sub, ast.Assign)
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id in params
+            and any(not isinstance(t, ast.Name) for t in sub.targets)
+        ):
+            return True
+    return False
 
 
 ACQUIRER_ATTRS = frozenset(
