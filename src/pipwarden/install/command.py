@@ -22,7 +22,7 @@ from packaging.utils import canonicalize_name
 
 from pipwarden.errors import InstallError, RollbackError
 from pipwarden.install import apply as apply_mod
-from pipwarden.install import guard, plan, rollback, snapshot, wheels
+from pipwarden.install import guard, plan, snapshot, wheels
 from pipwarden.install.driver import Driver, resolve_python
 from pipwarden.install.journal import Change, Journal, Transaction
 from pipwarden.models import (
@@ -425,6 +425,8 @@ def _recover(
     tail = "\n".join(applied.output.strip().splitlines()[-6:])
     sys.stderr.write(f"pip failed:\n{tail}\nrolling back to the state before the install...\n")
     try:
+        from pipwarden.install import rollback
+
         restored = rollback.restore(python, journal, before, prefer=tx.id, touched=touched)
     except RollbackError as exc:
         journal.save(replace(tx, status="rollback-failed", notes=(*tx.notes, exc.message)))
@@ -454,6 +456,8 @@ def _recover(
 def rollback_transaction(
     ident: int | None, *, python: str | None = None, out: TextIO | None = None
 ) -> int:
+    from pipwarden.install import rollback
+
     out = out or sys.stdout
     target = _python(python)
     current = snapshot.take(target)
