@@ -1,21 +1,19 @@
 """Learn exactly what ``pip install ARGS`` would do, from pip itself.
 
-pip runs in the target interpreter with ``--dry-run --report`` and we parse its installation
-report (names, versions, file URLs, hashes, which were requested). The planned archives are
-then copied (local files) or downloaded (through :mod:`pipwarden.net`) into a private
-wheelhouse, their sha256 checked against the report, so that what is inspected is exactly
-what gets installed.
+pip runs in the target interpreter with ``--dry-run --report`` (see :mod:`.driver`) and we
+parse its installation report (names, versions, file URLs, hashes, which were requested).
+The planned archives are then copied (local files) or downloaded (through
+:mod:`pipwarden.net`) into a private wheelhouse, their sha256 checked against the report, so
+that what is inspected is exactly what gets installed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import shlex
 import subprocess
-import tempfile
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -284,32 +282,6 @@ def run_pip(
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise InstallError(f"cannot run pip: {exc}", location=python) from None
-
-
-def pip_error_tail(proc: subprocess.CompletedProcess[str], lines: int = 6) -> str:
-    text = (proc.stderr or "") + (proc.stdout or "")
-    kept = [line for line in text.strip().splitlines() if line.strip()]
-    return "\n".join(kept[-lines:]) or f"pip exited with {proc.returncode}"
-
-
-def make_plan(python: str, pip_args: PipArgs) -> Plan:
-    """Ask pip (dry-run) what it would install; raise InstallError when it cannot resolve."""
-    with tempfile.TemporaryDirectory(prefix="pipwarden-plan-") as tmp:
-        report = Path(tmp) / "report.json"
-        proc = run_pip(
-            python,
-            ["install", "--dry-run", "--quiet", "--report", str(report), *pip_args.all],
-        )
-        if proc.returncode != 0:
-            raise InstallError(
-                "pip could not plan the install:\n" + pip_error_tail(proc),
-                hint="the same arguments fail with plain pip install --dry-run",
-            )
-        try:
-            data = json.loads(report.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InstallError(f"pip wrote no readable report: {exc}") from None
-    return parse_report(data, python)
 
 
 def parse_report(data: Any, python: str) -> Plan:
