@@ -18,8 +18,8 @@ Every key starts with one character naming its kind:
 - ``t`` the sorted tokens of a name with two tokens or more
 - ``c`` the separator-free core once a common affix is removed (``pyyaml`` -> ``yaml``)
 - ``x`` + a popular name: the most downloaded names it looks like (precomputed)
-- ``p<letter><length>`` the first letter and length of a widely used name, or of a long name
-  (distance-2 pool)
+- ``p<letter><length>`` the first letter and length of a widely used name (distance-2 pool);
+  ``q<letter><length>`` the same for long names that are less used
 """
 
 from __future__ import annotations
@@ -90,8 +90,10 @@ def cores(flat_name: str) -> set[str]:
     return out
 
 
-def pool_key(first: str, length: int) -> str:
-    return f"p{first}{length}"
+def pool_key(first: str, length: int, long: bool = False) -> str:
+    """The distance-2 pool of names with this first letter and length (``long``: the less
+    used long names, asked for only by long candidates)."""
+    return f"{'q' if long else 'p'}{first}{length}"
 
 
 def popular_keys(canonical: str, downloads: int = 0) -> Iterator[str]:
@@ -113,19 +115,20 @@ def popular_keys(canonical: str, downloads: int = 0) -> Iterator[str]:
         yield "t" + "-".join(sorted(parts))
     for core in cores(f):
         yield "c" + core
-    if f and (
-        downloads >= POOL_MIN_DOWNLOADS
-        or (len(f) >= POOL_LONG_LEN and downloads >= POOL_LONG_MIN_DOWNLOADS)
-    ):
+    if f and downloads >= POOL_MIN_DOWNLOADS:
         yield pool_key(f[0], len(f))
+    elif len(f) >= POOL_LONG_LEN and downloads >= POOL_LONG_MIN_DOWNLOADS:
+        yield pool_key(f[0], len(f), long=True)
 
 
 # Names this popular are also filed by first letter and length, for distance-2 searches.
 POOL_MIN_DOWNLOADS = 5_000_000
-# ...and so are long names that are less used: two slips in a long name are rarely a chance
-# resemblance, so the typosquat check accepts less popular targets for long candidates.
+# Long names that are less used go to a second pool (``q``), asked for only by candidates of
+# POOL_LONG_QUERY_LEN letters or more: two slips in a long name are rarely a chance resemblance,
+# so the typosquat check accepts less popular targets for long candidates.
 POOL_LONG_LEN = 8
-POOL_LONG_MIN_DOWNLOADS = 100_000
+POOL_LONG_QUERY_LEN = POOL_LONG_LEN + 2
+POOL_LONG_MIN_DOWNLOADS = 300_000
 # Names this popular get their deletions filed twice, under ``D`` too, so that a popular
 # candidate (which can only imitate a far more popular name) asks a much smaller table.
 TOP_MIN_DOWNLOADS = 50_000_000

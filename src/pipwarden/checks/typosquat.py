@@ -352,6 +352,8 @@ def _probe(raw: str) -> _Probe:
     if len(flat) >= 3:
         for size in range(len(flat) - 2, len(flat) + 3):
             keys.append((nb.pool_key(flat[0], size), "far", ""))
+            if len(flat) >= nb.POOL_LONG_QUERY_LEN:
+                keys.append((nb.pool_key(flat[0], size, long=True), "far", ""))
     return _Probe(raw, canonical, flat, tuple(keys), non_ascii)
 
 
@@ -381,8 +383,11 @@ class TyposquatIndex:
         th = self.thresholds
         squeezed = nb.squeeze(probe.flat)
         best: Match | None = None
-        for size in range(length - 2, length + 3):
-            pool_key = nb.pool_key(probe.flat[0], size)
+        first, sizes = probe.flat[0], range(length - 2, length + 3)
+        pool_keys = [nb.pool_key(first, size) for size in sizes]
+        if length >= nb.POOL_LONG_QUERY_LEN:
+            pool_keys += [nb.pool_key(first, size, long=True) for size in sizes]
+        for pool_key in pool_keys:
             pool = hits.get(pool_key)
             if not pool:
                 continue
