@@ -162,3 +162,15 @@ def test_parallel_scan_matches_serial(tmp_path: Path, monkeypatch: pytest.Monkey
     assert parallel.findings == serial.findings
     assert parallel.unchecked == serial.unchecked
     assert parallel.files_scanned == serial.files_scanned == 6
+
+
+def test_tmp_rule_skips_secure_dir_arguments() -> None:
+    scanner = Scanner(select_rules(("PW206",)))
+    source = (
+        "import tempfile\n"
+        "fd, p = tempfile.mkstemp(dir='/tmp')\n"
+        "LOG = '/tmp/app.log'\n"
+        "SKIP = ['/tmp', '/var/tmp']\n"
+        "CMD = ['cp', 'a', '/tmp/b']\n"
+    )
+    assert sorted((f.line, f.column) for f in scanner.scan_source(source)) == [(3, 7), (5, 19)]

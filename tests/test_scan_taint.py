@@ -217,3 +217,33 @@ def test_lookup_by_untrusted_key_returns_trusted_values() -> None:
         """
     )
     assert [(f[0], f[1]) for f in hits(code)] == [("PW103", 11)]
+
+
+def test_shell_lists_upload_save_and_field_checks() -> None:
+    code = HEAD + textwrap.dedent(
+        """
+        import json
+
+        def hook():
+            event = json.loads(request.data)
+            if event["type"] == "deploy":
+                subprocess.run(["sh", "-c", event["script"]])
+            subprocess.run(["ls", "-l", event["dir"]])
+            upload = request.files["f"]
+            upload.save(os.path.join("/srv/uploads", upload.filename))
+            upload.save(os.path.join("/srv/uploads", "fixed.bin"))
+        """
+    )
+    assert sorted((f[0], f[1]) for f in hits(code)) == [("PW103", 9), ("PW105", 12)]
+
+
+def test_file_named_by_input_is_code_for_exec_but_not_data_for_sql() -> None:
+    code = HEAD + textwrap.dedent(
+        """
+        def main(cur):
+            exec(open(sys.argv[1]).read())
+            with open(sys.argv[2]) as fh:
+                cur.execute(fh.read())
+        """
+    )
+    assert [(f[0], f[1]) for f in hits(code)] == [("PW101", 5)]

@@ -7,7 +7,7 @@ class Cell:
         self.source = source
 
     def run(self, namespace):
-        exec(compile(self.source, "<cell>", "exec"), namespace)
+        exec(compile(self.source, "<cell>", "exec"), namespace)  # expect: PW101
 
 
 def run_notebook(path):

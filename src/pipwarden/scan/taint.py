@@ -105,6 +105,7 @@ KILL_METHODS = frozenset(
         "exists", "is_file", "is_dir", "is_relative_to", "__len__", "bit_length",
     }
 )
+CONTENT_IS_CODE = frozenset({"code", "deserialize", "template"})
 # ``if x.isdigit():`` constrains x in the true branch (exists/endswith and the like do not)
 CHECK_METHODS = frozenset(
     {"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric", "isidentifier"}
@@ -128,10 +129,10 @@ SANITISERS: dict[str, frozenset[str]] = {
     "psycopg2.sql.Literal": frozenset({"sql"}),
     "sql.Identifier": frozenset({"sql"}),
     "sql.Literal": frozenset({"sql"}),
-    # the content of a file named by input is not itself input, except for the formats
-    # whose content is code (a pickle the user points at); the path is PW105's business
+    # the content of a file named by input is not itself input, except where the content
+    # is code (a script, a pickle or a template the user points at); the path is PW105's
     **{
-        name: FAMILIES - {"deserialize"}
+        name: FAMILIES - CONTENT_IS_CODE
         for name in (
             "open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open",
             "zipfile.ZipFile", "tarfile.open", "shelve.open", "sqlite3.connect",
@@ -744,7 +745,13 @@ class _Interp:
     def sanitise(
         self, state: State, expr: ast.AST, families: frozenset[str], derived: bool = True
     ) -> None:
-        keys = astutil.names_in(expr)
+        exact = astutil.dotted(expr)
+        if exact is not None:
+            keys = {exact}  # x == "a" or obj.kind == "a" constrains exactly that value
+        elif isinstance(expr, ast.Subscript):
+            keys = set()  # data["type"] == "a" says nothing about data["cmd"]
+        else:
+            keys = astutil.names_in(expr)  # urlparse(url).hostname in ALLOWED: url is checked
         for key in list(keys) if derived else ():
             keys |= self.derived.get(key, set()) if len(self.derived.get(key, ())) == 1 else set()
         for key in keys:
@@ -922,7 +929,7 @@ class _Interp:
         if name in SANITISERS:
             return with_safe(everything, SANITISERS[name])
         if isinstance(func, ast.Attribute) and func.attr in {"read_text", "read_bytes"}:
-            return with_safe(self.ev(func.value, state), FAMILIES - {"deserialize"})
+            return with_safe(self.ev(func.value, state), FAMILIES - CONTENT_IS_CODE)
         if isinstance(func, ast.Attribute):
             if func.attr in KILL_METHODS:
                 self.ev(func.value, state)

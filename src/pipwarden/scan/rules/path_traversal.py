@@ -59,7 +59,9 @@ class PathTraversal(TaintRule):
     family: ClassVar[str] = "path"
     remote_only: ClassVar[bool] = True
     call_names: ClassVar[frozenset[str] | None] = frozenset(
-        {name.rsplit(".", 1)[-1] for name in FIRST_ARG | TWO_ARGS} | PATH_METHODS | {"open"}
+        {name.rsplit(".", 1)[-1] for name in FIRST_ARG | TWO_ARGS}
+        | PATH_METHODS
+        | {"open", "save"}
     )
 
     def sinks(self, call: ast.Call, ctx: FileContext) -> Iterable[tuple[ast.expr, str]]:
@@ -70,6 +72,9 @@ class PathTraversal(TaintRule):
             return [(first, f"{name}()")] if first is not None else ()
         if name in TWO_ARGS:
             return [(a, f"{name}()") for a in call.args[:2]]
+        if isinstance(func, ast.Attribute) and func.attr == "save" and call.args:
+            # upload.save(os.path.join(UPLOADS, upload.filename)) writes where input says
+            return [(call.args[0], ".save()")]
         if isinstance(func, ast.Attribute) and func.attr in PATH_METHODS | {"open"}:
             receiver = func.value
             if isinstance(receiver, ast.Name) and receiver.id in ctx.imports:

@@ -45,6 +45,22 @@ SHELL_OPTIONAL = {
 }
 
 
+EXEC_FAMILY = {"os.execvp", "os.execv", "os.execlp", "os.spawnvp", "asyncio.create_subprocess_exec"}
+SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "/bin/sh", "/bin/bash", "/usr/bin/bash", "cmd",
+          "cmd.exe", "powershell", "pwsh"}
+
+
+def _shell_script(elts: list[ast.expr]) -> ast.expr | None:
+    """``["sh", "-c", script]``: the script is run by a shell."""
+    words = [astutil.const_str(e) for e in elts]
+    if not words or words[0] not in SHELLS:
+        return None
+    for index, word in enumerate(words[:-1]):
+        if word in {"-c", "/c", "-Command", "-lc"}:
+            return elts[index + 1]
+    return None
+
+
 class ShellCommandInjection(TaintRule):
     code: ClassVar[str] = "PW103"
     name: ClassVar[str] = "shell-command-injection"
@@ -52,7 +68,7 @@ class ShellCommandInjection(TaintRule):
     summary: ClassVar[str] = "untrusted input reaches a shell command"
     family: ClassVar[str] = "shell"
     call_names: ClassVar[frozenset[str] | None] = frozenset(
-        {name.rsplit(".", 1)[-1] for name in ALWAYS_SHELL | SHELL_OPTIONAL}
+        {name.rsplit(".", 1)[-1] for name in ALWAYS_SHELL | SHELL_OPTIONAL | EXEC_FAMILY}
         | {"exec_command", "subprocess_shell"}
     )
 
@@ -67,6 +83,10 @@ class ShellCommandInjection(TaintRule):
             return [(first, f"{name}()")]
         if name in SHELL_OPTIONAL and astutil.is_true(astutil.keyword(call, "shell")):
             return [(first, f"{name}(shell=True)")]
+        if name in SHELL_OPTIONAL | EXEC_FAMILY and isinstance(first, (ast.List, ast.Tuple)):
+            script = _shell_script(first.elts)
+            if script is not None:
+                return [(script, f"{name}([shell, '-c', ...])")]
         if isinstance(call.func, ast.Attribute) and call.func.attr in {
             "exec_command",
             "subprocess_shell",
