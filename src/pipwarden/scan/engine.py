@@ -113,7 +113,8 @@ class Scanner:
 
     def scan_source(self, source: str, display: str = "<string>") -> list[CodeFinding]:
         warnings: list[str] = []
-        return self.scan_tree(display, source, ast.parse(source), warnings)
+        found = self.scan_tree(display, source, ast.parse(source), warnings)
+        return sorted(found, key=lambda f: (f.line or 0, f.column, f.id))
 
     def scan_tree(
         self, display: str, source: str, tree: ast.Module, warnings: list[str]

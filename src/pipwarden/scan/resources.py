@@ -128,8 +128,8 @@ def acquisition_kind(call: ast.Call, imports: dict[str, str], local_defs: set[st
     if name in ACQUIRERS:
         return ACQUIRERS[name]
     if isinstance(func, ast.Attribute):
-        if func.attr in {"makefile"}:
-            return "file"
+        if func.attr == "makefile" and astutil.dotted(func.value) not in {"self", "cls"}:
+            return "file"  # socket.makefile(), not TarFile.makefile(self, ...)
         if func.attr == "open" and isinstance(func.value, ast.Call):
             inner = astutil.last_part(astutil.dotted(func.value.func))
             if inner in {"Path", "PurePath"}:
@@ -445,6 +445,7 @@ class ResourceAnalysis:
             and isinstance(value, ast.Call)
             and isinstance(value.func, ast.Attribute)
             and value.func.attr == "accept"
+            and astutil.dotted(value.func.value) not in {"self", "cls"}
             and not value.args
         ):
             return targets[0].elts[0].id
@@ -519,8 +520,19 @@ class ResourceAnalysis:
                 last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                 if last in RELEASE_METHODS or last in NOT_RAISING:
                     continue
+                if self._configures(func, state):
+                    continue
                 return True
         return False
+
+    @staticmethod
+    def _configures(func: ast.expr, state: State) -> bool:
+        """``session.headers.update(...)``: setting up a part of a resource just acquired is
+        not the kind of work that fails (``f.read()`` is)."""
+        if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Attribute):
+            return False
+        root = astutil.dotted(func.value)
+        return root is not None and any(root.split(".", 1)[0] == var for var, _ in state)
 
     def _events_args(self, call: ast.Call, state: State) -> State:
         for a in [*call.args, *(kw.value for kw in call.keywords)]:

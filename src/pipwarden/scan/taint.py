@@ -309,7 +309,12 @@ class ModuleTaint:
         if name == "staticmethod":
             return "staticmethod"
         if isinstance(dec, ast.Call) and last in ROUTE_DECORATORS:
-            return "route"
+            path = dec.args[0] if dec.args else astutil.keyword(dec, "path")
+            path = path if path is not None else astutil.keyword(dec, "rule")
+            text = astutil.const_str(path)
+            if text is None or text.startswith("/"):  # web routes are URL paths
+                return "route"
+            return None
         if last in CLI_DECORATORS and ("click" in name or "typer" in name or "." in name):
             return "cli"
         return None

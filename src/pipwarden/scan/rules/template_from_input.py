@@ -38,6 +38,15 @@ CONSTRUCTORS = {
 }
 
 
+def _environment(receiver: ast.expr) -> bool:
+    """``env.from_string`` / ``jinja2.Environment().from_string`` / ``app.jinja_env...``, not
+    ``PackageURL.from_string``."""
+    if isinstance(receiver, ast.Call):
+        receiver = receiver.func
+    text = (astutil.dotted(receiver) or "").lower()
+    return any(word in text for word in ("env", "jinja", "template", "loader"))
+
+
 class TemplateFromInput(TaintRule):
     code: ClassVar[str] = "PW110"
     name: ClassVar[str] = "template-from-input"
@@ -53,7 +62,7 @@ class TemplateFromInput(TaintRule):
         name = ctx.call_name(call) or ""
         func = call.func
         if name in CONSTRUCTORS or (
-            isinstance(func, ast.Attribute) and func.attr == "from_string"
+            isinstance(func, ast.Attribute) and func.attr == "from_string" and _environment(func.value)
         ):
             first = astutil.arg(call, 0, "source") or astutil.keyword(call, "text")
             if first is None:
