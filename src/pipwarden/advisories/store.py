@@ -205,27 +205,25 @@ class Store:
 
     def advisories(self, ids: Iterable[str]) -> dict[str, Advisory]:
         """The advisories with these ids (``details`` left empty, see :meth:`details`)."""
-        wanted = sorted(set(ids))
-        out: dict[str, Advisory] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT {_BRIEF_COLUMNS} FROM advisories a WHERE a.id IN ({marks})"  # noqa: S608
-            for row in self._conn.execute(query, chunk).fetchall():
-                advisory = _advisory(row)
-                out[advisory.id] = advisory
-        return out
+        rows = self._rows_by_id(f"SELECT {_BRIEF_COLUMNS} FROM advisories a", ids)  # noqa: S608
+        return {str(row[0]): _advisory(row) for row in rows}
 
     def details(self, ids: Iterable[str]) -> dict[str, str]:
         """The ``details`` text of these advisories."""
+        rows = self._rows_by_id("SELECT a.id, a.details FROM advisories a", ids)
+        return {str(row[0]): str(row[1]) for row in rows}
+
+    def _rows_by_id(self, select: str, ids: Iterable[str]) -> list[tuple[object, ...]]:
+        """``select`` (a constant query on ``advisories a``) for these ids, in chunks that
+        stay under SQLite's limit on bound parameters."""
         wanted = sorted(set(ids))
-        out: dict[str, str] = {}
+        rows: list[tuple[object, ...]] = []
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT id, details FROM advisories WHERE id IN ({marks})"  # noqa: S608
-            out.update(self._conn.execute(query, chunk).fetchall())
-        return out
+            query = f"{select} WHERE a.id IN ({marks})"  # only placeholders are added
+            rows += self._conn.execute(query, chunk).fetchall()
+        return rows
 
     def advisory(self, ident: str) -> Advisory | None:
         row = self._conn.execute(

@@ -311,12 +311,15 @@ class Collector:
         Returns the parsed requirement (None for the plain ``name==version`` fast path and for
         an invalid one)."""
         src = source or self.source
-        pin = pin or simple_pin(text)
-        if pin is not None and (project is None or canonical(pin[0]) != project):
+
+        def pinned(
+            name: str, version: str, specifier: str, marker: str | None = None,
+            extras: tuple[str, ...] = (),
+        ) -> None:
             self.dependencies.append(
                 Dependency(
-                    name=PackageName(canonical(pin[0])),
-                    version=pin[1],
+                    name=PackageName(name),
+                    version=version,
                     source=src,
                     format=self.format,
                     line=line,
@@ -325,10 +328,16 @@ class Collector:
                     direct=direct,
                     parents=parents,
                     hashes=tuple(hashes),
-                    specifier=text.strip(),
+                    markers=marker,
+                    extras=extras,
+                    specifier=specifier,
                     index_urls=index_urls,
                 )
             )
+
+        pin = pin or simple_pin(text)
+        if pin is not None and (project is None or canonical(pin[0]) != project):
+            pinned(canonical(pin[0]), pin[1], text.strip())
             return None
         from packaging.requirements import InvalidRequirement, Requirement
 
@@ -362,24 +371,8 @@ class Collector:
             self.skip(name, "not pinned", line=line, group=group, source=src)
             self.want(text, src, line, group)
             return req
-        self.dependencies.append(
-            Dependency(
-                name=PackageName(name),
-                version=version,
-                source=src,
-                format=self.format,
-                line=line,
-                key_path=key_path,
-                group=group,
-                direct=direct,
-                parents=parents,
-                hashes=tuple(hashes),
-                markers=marker,
-                extras=tuple(sorted(req.extras)),
-                specifier=text.strip() if pinned_by is None else f"{text.strip()} (constraint)",
-                index_urls=index_urls,
-            )
-        )
+        specifier = text.strip() if pinned_by is None else f"{text.strip()} (constraint)"
+        pinned(name, version, specifier, marker, tuple(sorted(req.extras)))
         return req
 
 
