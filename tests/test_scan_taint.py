@@ -247,3 +247,19 @@ def test_file_named_by_input_is_code_for_exec_but_not_data_for_sql() -> None:
         """
     )
     assert [(f[0], f[1]) for f in hits(code)] == [("PW101", 5)]
+
+
+def test_http_client_objects_by_binding() -> None:
+    code = HEAD + textwrap.dedent(
+        """
+        import requests
+
+        def proxy():
+            s = requests.Session()
+            cache = {}
+            url = request.args["url"]
+            cache.get(url)
+            return s.get(url).text
+        """
+    )
+    assert [(f[0], f[1]) for f in hits(code)] == [("PW108", 11)]

@@ -83,6 +83,10 @@ NOT_RAISING = frozenset(
      "settimeout", "setblocking", "debug", "info", "warning", "warn", "error", "exception",
      "critical"}
 )
+# functions of web frameworks that stream a file object and close it when done
+RESPONSE_OWNERS = frozenset(
+    {"send_file", "make_response", "static_file", "file_response", "FileWrapper", "wrap_file"}
+)
 CATCH_ALL = frozenset({None, "Exception", "BaseException"})
 
 Acq = tuple[str, int]  # (variable, acquisition index)
@@ -625,6 +629,22 @@ class ResourceAnalysis:
             for child in ast.iter_child_nodes(node):
                 stack.append((child, "use"))
 
+    def _borrows_unbound(self, func: ast.expr, name: str, last: str) -> bool:
+        """Does a call only use (not keep) a resource created in its argument list?
+        ``json.load(open(p))``, ``pd.read_csv(open(p))``, ``parse(open(p))`` use it;
+        ``FileResponse(open(p))``, ``closing(...)``, ``send_file(...)``, ``obj.add(...)`` keep it."""
+        if name in BORROWERS or last in {"write", "writelines"}:
+            return True
+        if name in OWNERS or last in OWNERS or last in RESPONSE_OWNERS:
+            return False
+        if not last or last[0].isupper():
+            return False  # a class: the new object usually keeps what it is given
+        if isinstance(func, ast.Attribute):
+            head = astutil.dotted(func.value)
+            # a module function (pandas.read_csv) uses it; a method of an object may store it
+            return head is not None and head.split(".", 1)[0] in self.imports
+        return isinstance(func, ast.Name)
+
     def _unbound(
         self, expr: ast.AST, state: State, track: bool, escaping: bool = False
     ) -> None:
@@ -647,12 +667,7 @@ class ResourceAnalysis:
                     stack.append((func, "other"))
                 name = astutil.qualname(func, self.imports) or ""
                 last = astutil.last_part(name)
-                if name in BORROWERS or last in {"write", "writelines"}:
-                    arg_mode = "borrow"
-                elif name in OWNERS or last in OWNERS:
-                    arg_mode = "owned"
-                else:
-                    arg_mode = "owned"
+                arg_mode = "borrow" if self._borrows_unbound(func, name, last) else "owned"
                 for a in node.args:
                     stack.append((a, arg_mode))
                 for kw in node.keywords:

@@ -67,6 +67,8 @@ REQUEST_ATTRS = frozenset(
         "GET", "POST", "body", "COOKIES", "META", "FILES",
         # Starlette / FastAPI / aiohttp
         "query_params", "path_params", "query", "match_info", "post", "text", "content",
+        # Pyramid / WebOb
+        "params", "matchdict", "json_body",
     }
 )
 REQUEST_NAMES = frozenset({"request", "req", "flask.request", "bottle.request", "self.request"})

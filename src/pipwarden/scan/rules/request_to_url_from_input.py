@@ -41,6 +41,33 @@ URL_FIRST = {
 }
 
 
+CLIENTS = {
+    "requests.Session", "requests.session", "httpx.Client", "httpx.AsyncClient",
+    "aiohttp.ClientSession", "urllib3.PoolManager", "urllib3.PoolManager.request",
+}
+
+
+def _clients(ctx: FileContext) -> set[str]:
+    """Names bound to HTTP client objects anywhere in the file (``s = requests.Session()``)."""
+    cached = ctx.cache.get("http-clients")
+    if isinstance(cached, set):
+        return cached
+    names: set[str] = set()
+    for node in ast.walk(ctx.tree):
+        pairs: list[tuple[ast.AST, ast.expr | None]] = []
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            pairs.append((node.value, node.targets[0]))
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            pairs.extend((item.context_expr, item.optional_vars) for item in node.items)
+        for value, target in pairs:
+            if isinstance(value, ast.Call) and ctx.call_name(value) in CLIENTS and target is not None:
+                key = astutil.dotted(target)
+                if key:
+                    names.add(key)
+    ctx.cache["http-clients"] = names
+    return names
+
+
 class RequestToUrlFromInput(TaintRule):
     code: ClassVar[str] = "PW108"
     name: ClassVar[str] = "request-to-url-from-input"
@@ -68,6 +95,7 @@ class RequestToUrlFromInput(TaintRule):
             if isinstance(receiver, ast.Call):
                 text = (astutil.dotted(receiver.func) or "").lower()
             client = any(word in text for word in ("session", "client", "http", "pool"))
+            client = client or astutil.dotted(receiver) in _clients(ctx)
         if not (http_module or client):
             return ()
         index = 1 if verb == "request" else 0
