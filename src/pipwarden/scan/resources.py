@@ -85,7 +85,8 @@ NOT_RAISING = frozenset(
 )
 # functions of web frameworks that stream a file object and close it when done
 RESPONSE_OWNERS = frozenset(
-    {"send_file", "make_response", "static_file", "file_response", "FileWrapper", "wrap_file"}
+    {"send_file", "make_response", "static_file", "file_response", "FileWrapper", "wrap_file",
+     "memoryview"}
 )
 CATCH_ALL = frozenset({None, "Exception", "BaseException"})
 
@@ -133,7 +134,9 @@ def acquisition_kind(call: ast.Call, imports: dict[str, str], local_defs: set[st
         return ACQUIRERS[name]
     if isinstance(func, ast.Attribute):
         if func.attr == "makefile" and astutil.dotted(func.value) not in {"self", "cls"}:
-            return "file"  # socket.makefile(), not TarFile.makefile(self, ...)
+            mode = astutil.const_str(call.args[0]) if call.args else "r"
+            if mode is not None and set(mode) <= set("rwb"):
+                return "file"  # sock.makefile("rb"), not pytester.makefile(".py", ...)
         if func.attr == "open" and isinstance(func.value, ast.Call):
             inner = astutil.last_part(astutil.dotted(func.value.func))
             if inner in {"Path", "PurePath"}:
