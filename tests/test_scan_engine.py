@@ -174,3 +174,13 @@ def test_tmp_rule_skips_secure_dir_arguments() -> None:
         "CMD = ['cp', 'a', '/tmp/b']\n"
     )
     assert sorted((f.line, f.column) for f in scanner.scan_source(source)) == [(3, 7), (5, 19)]
+
+
+def test_report_carries_rule_descriptions(tmp_path: Path) -> None:
+    path = write(tmp_path, "e.py", EVAL)
+    report = run([str(path)], select=("PW1",))
+    rules = report.extra["rules"]
+    assert isinstance(rules, dict)
+    assert set(rules) == {f"PW1{n:02d}" for n in range(1, 11)}
+    assert rules["PW101"]["name"] == "eval-of-untrusted-input"
+    assert "## Use instead" in rules["PW101"]["help"]

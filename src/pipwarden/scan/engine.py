@@ -329,5 +329,18 @@ def run(
         partial=bool(result.unchecked),
         exit_code=exit_code,
         fail_on=fail_on,
-        extra={"files_scanned": result.files_scanned},
+        extra={
+            "files_scanned": result.files_scanned,
+            # for reporters that describe rules (SARIF tool.driver.rules); report/ cannot
+            # import the scan layer, so the descriptions travel with the Report
+            "rules": {
+                rule.code: {
+                    "name": rule.name,
+                    "summary": rule.summary,
+                    "severity": rule.severity.value,
+                    "help": rule.doc(),
+                }
+                for rule in select_rules(select, ignore)
+            },
+        },
     )

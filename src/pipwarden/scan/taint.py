@@ -62,7 +62,7 @@ REQUEST_ATTRS = frozenset(
     {
         # Flask / Werkzeug / Bottle
         "args", "form", "json", "values", "cookies", "headers", "data", "files",
-        "get_json", "get_data", "query_string", "stream", "read",
+        "get_json", "get_data", "query_string", "stream", "read", "referrer",
         # Django
         "GET", "POST", "body", "COOKIES", "META", "FILES",
         # Starlette / FastAPI / aiohttp
