@@ -95,7 +95,17 @@ def test_suppression_comments() -> None:
         "eval(sys.argv[3])  # pipwarden: ignore\n"
         "eval(sys.argv[4])  # pipwarden: ignore[PW1]\n"
     )
-    assert [(f.id, f.line) for f in scanner.scan_source(source)] == [("PW101", 3)]
+    found = scanner.scan_source(source)
+    assert [(f.id, f.line) for f in found if not f.ignored] == [("PW101", 3)]
+    assert [f.line for f in found if f.ignored] == [2, 4, 5]
+    assert {f.ignore_reason for f in found if f.ignored} == {"# pipwarden: ignore comment"}
+
+
+def test_suppressed_findings_do_not_fail_the_run(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.py", "import sys\neval(sys.argv[1])  # pipwarden: ignore[PW101]\n")
+    report = run([str(path)])
+    assert report.exit_code == 0
+    assert len(report.findings) == 1 and report.active_findings == ()
 
 
 def test_config_table_select_and_exclude(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

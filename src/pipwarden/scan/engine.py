@@ -224,10 +224,9 @@ def _to_findings(display: str, source: str, hits: Iterable[tuple[Rule, Hit]]) ->
             continue
         seen.add(key)
         end_line = getattr(hit.node, "end_lineno", None)
-        if _suppressed(lines, line, rule.code) or (
+        suppressed = _suppressed(lines, line, rule.code) or (
             end_line is not None and end_line != line and _suppressed(lines, end_line, rule.code)
-        ):
-            continue
+        )
         end_col = getattr(hit.node, "end_col_offset", None)
         out.append(
             CodeFinding(
@@ -241,6 +240,8 @@ def _to_findings(display: str, source: str, hits: Iterable[tuple[Rule, Hit]]) ->
                 end_column=end_col + 1 if end_col is not None else None,
                 source_line=hit.source_line,
                 rule_name=rule.name,
+                ignored=suppressed,
+                ignore_reason="# pipwarden: ignore comment" if suppressed else None,
             )
         )
     return out
@@ -319,7 +320,9 @@ def run(
     """
     result = scan_paths(paths, select=select, ignore=ignore, exclude=exclude)
     threshold = fail_threshold(fail_on)
-    failing = threshold is not None and any(f.severity.rank >= threshold for f in result.findings)
+    failing = threshold is not None and any(
+        f.severity.rank >= threshold for f in result.findings if not f.ignored
+    )
     exit_code = 1 if failing else 2 if result.unchecked else 0
     return Report(
         command="scan",
