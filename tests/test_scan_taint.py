@@ -263,3 +263,8 @@ def test_http_client_objects_by_binding() -> None:
         """
     )
     assert [(f[0], f[1]) for f in hits(code)] == [("PW108", 11)]
+
+
+def test_nested_sinks_of_one_flow_are_reported_once() -> None:
+    code = HEAD + "src = sys.argv[1]\nexec(compile(src, 'x', 'exec'))\n"
+    assert [(f[0], f[1]) for f in hits(code)] == [("PW101", 4)]

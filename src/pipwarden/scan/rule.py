@@ -172,4 +172,11 @@ class TaintRule(Rule):
                 f"{request.what} at line {request.call.lineno}"
             )
             hits.append(Hit(request.call, message, first.line))
-        return hits
+        # exec(compile(src)) is one flow: keep the outermost of nested reported sinks
+        nested = {
+            id(inner)
+            for hit in hits
+            for inner in ast.walk(hit.node)
+            if inner is not hit.node and isinstance(inner, ast.Call)
+        }
+        return [hit for hit in hits if id(hit.node) not in nested]
