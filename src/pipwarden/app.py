@@ -19,11 +19,6 @@ from pipwarden.settings import (
     store_path,
 )
 
-
-def _not_yet(command: str) -> UsageError:
-    return UsageError(f"'pipwarden {command}' is not available in this build yet")
-
-
 # --- db -----------------------------------------------------------------------------------------
 
 
@@ -69,7 +64,7 @@ def audit(settings: AuditSettings) -> Report:
     return audit_mod.run(settings)
 
 
-# --- vet (issue 5) ------------------------------------------------------------------------------
+# --- vet ------------------------------------------------------------------------------
 
 
 def vet(settings: VetSettings) -> Report:
@@ -78,7 +73,7 @@ def vet(settings: VetSettings) -> Report:
     return vet_mod.run(settings)
 
 
-# --- install, rollback, history, fix, outdated (issue 6) ----------------------------------------
+# --- install, rollback, history, fix, outdated ----------------------------------------
 
 
 def install(settings: InstallSettings) -> int:
@@ -220,7 +215,7 @@ def outdated(settings: AuditSettings) -> Report:
     )
 
 
-# --- verify (issue 8) ---------------------------------------------------------------------------
+# --- verify ---------------------------------------------------------------------------
 
 
 def verify(settings: VerifySettings) -> Report:
@@ -229,7 +224,7 @@ def verify(settings: VerifySettings) -> Report:
     return verify_app.run(settings)
 
 
-# --- scan (issue 7) -----------------------------------------------------------------------------
+# --- scan -----------------------------------------------------------------------------
 
 
 def scan(settings: ScanSettings) -> Report:
