@@ -107,3 +107,13 @@ def test_module_helpers_that_close_take_ownership_others_borrow() -> None:
         """
     )
     assert [f.line for f in SCANNER.scan_source(code)] == [16]
+
+
+def test_cheap_set_up_calls_between_acquisition_and_try_are_not_failures() -> None:
+    db = "conn = sqlite3.connect(p)\ncur = conn.cursor()\ntry:\n    cur.execute(q)\nfinally:\n    conn.close()"
+    sock = "s = socket.socket()\ns.setsockopt(1, 2, 3)\ntry:\n    s.connect(q)\nfinally:\n    s.close()"
+    assert leaks(db) == []
+    assert leaks(sock) == []
+    # a second acquisition that fails leaks the first one
+    both = "conn = sqlite3.connect(p)\ns = socket.socket()\ntry:\n    pass\nfinally:\n    conn.close()\n    s.close()"
+    assert leaks(both) == [(1, "exception")]

@@ -79,9 +79,12 @@ CALLBACK_METHODS = frozenset(
     {"write", "writelines", "read", "readline", "readlines", "send", "sendall", "recv", "flush"}
 )
 NOT_RAISING = frozenset(
-    {"print", "len", "isinstance", "repr", "id", "time.time", "time.monotonic", "super",
-     "settimeout", "setblocking", "debug", "info", "warning", "warn", "error", "exception",
-     "critical"}
+    {
+        "print", "len", "isinstance", "repr", "id", "time.time", "time.monotonic", "super",
+        "settimeout", "setblocking", "setsockopt", "cursor", "fileno", "getsockname",
+        "getpeername", "gettimeout", "set_trace_callback", "debug", "info", "warning", "warn",
+        "error", "exception", "critical",
+    }
 )
 # functions of web frameworks that stream a file object and close it when done
 RESPONSE_OWNERS = frozenset(
