@@ -38,20 +38,29 @@ class Cache:
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._conn is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=5)
-                conn.executescript(_SCHEMA)
-            except (sqlite3.DatabaseError, OSError):
+            conn = self._open()
+            if conn is None:  # a corrupt cache file: start a new one
                 with contextlib.suppress(OSError):
                     self.path.unlink()
-                try:
-                    conn = sqlite3.connect(self.path, timeout=5)
-                    conn.executescript(_SCHEMA)
-                except (sqlite3.DatabaseError, OSError):
-                    return None  # no cache: every request goes to the network
+                conn = self._open()
+            if conn is None:
+                return None  # no cache: every request goes to the network
             self._conn = conn
         return self._conn
+
+    def _open(self) -> sqlite3.Connection | None:
+        """A connection with the schema in place, or None (closed again on failure)."""
+        conn: sqlite3.Connection | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Closed below on every sqlite3 error; on success the Cache owns it.
+            conn = sqlite3.connect(self.path, timeout=5)  # pipwarden: ignore[PW201]
+            conn.executescript(_SCHEMA)
+        except (sqlite3.DatabaseError, OSError):
+            if conn is not None:
+                conn.close()
+            return None
+        return conn
 
     def get(self, url: str, max_age: float = DAY, now: float | None = None) -> net.Response | None:
         conn = self._connect()

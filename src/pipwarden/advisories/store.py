@@ -104,10 +104,16 @@ class Store:
                 f"no advisory store at {path}",
                 hint="run: pipwarden db update (or pipwarden db update --osv PATH offline)",
             )
+        conn: sqlite3.Connection | None = None
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            # Closed below on every sqlite3 error; on success the Store owns it.
+            conn = sqlite3.connect(  # pipwarden: ignore[PW201]
+                f"file:{path}?mode=ro", uri=True, check_same_thread=False
+            )
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
             raise StoreError(
                 f"the advisory store is unreadable ({exc})",
                 location=str(path),
