@@ -210,11 +210,12 @@ def test_shared_data_versions_lists_agree_with_ranges() -> None:
     release, a listed version equal to a ``fixed`` event, overlapping ranges in one event list).
     pipwarden matches the union of both, so a listed version is always reported.
     """
-    archive = zipfile.ZipFile(data_file("osv-pypi/all.zip"))
+    with zipfile.ZipFile(data_file("osv-pypi/all.zip")) as archive:
+        documents = [json.loads(archive.read(name)) for name in archive.namelist()]
     checked = 0
     disagreements: list[tuple[str, str]] = []
-    for name in archive.namelist():
-        _advisory, entries = parse_record(json.loads(archive.read(name)))
+    for document in documents:
+        _advisory, entries = parse_record(document)
         for entry in entries:
             if not entry.versions or not entry.ecosystem_ranges:
                 continue
