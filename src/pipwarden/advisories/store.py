@@ -277,6 +277,15 @@ class Store:
         except sqlite3.OperationalError:
             return False
 
+    def top(self, count: int) -> dict[str, int]:
+        """The ``count`` most downloaded names (without loading the whole list)."""
+        if self._popular is not None:
+            return dict(list(self._popular.items())[:count])
+        rows = self._conn.execute(
+            "SELECT name, downloads FROM popular ORDER BY rank LIMIT ?", (count,)
+        ).fetchall()
+        return {str(n): int(d) for n, d in rows}
+
     def downloads(self, name: str) -> int | None:
         row = self._conn.execute("SELECT downloads FROM popular WHERE name = ?", (name,)).fetchone()
         return int(row[0]) if row else None

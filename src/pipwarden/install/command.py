@@ -109,7 +109,7 @@ def _judge(
 ) -> tuple[guard.GuardResult, dict[str, Path], snapshot.Snapshot]:
     advisories: list[VulnerabilityFinding | MaliciousFinding] | None = None
     typosquats: list[TyposquatFinding] = []
-    popular: dict[str, int] = {}
+    popular: dict[str, int] = {}  # the most downloaded projects (TOP_LEVEL_PROJECTS of them)
     if store is not None:
         from pipwarden.checks.matching import match
 
@@ -119,11 +119,9 @@ def _judge(
         stale = store.staleness_warning()
         if stale:
             warnings.append(stale)
-        popular = store.popular()
+        popular = store.top(TOP_LEVEL_PROJECTS)
     popular_modules: dict[str, tuple[str, int]] = {}
-    for rank, (name, downloads) in enumerate(popular.items()):
-        if rank >= TOP_LEVEL_PROJECTS:
-            break
+    for name, downloads in popular.items():
         popular_modules.setdefault(name.replace("-", "_"), (name, downloads))
     contents: dict[str, wheels.WheelContents] = {}
     for item in items:
@@ -134,7 +132,7 @@ def _judge(
             found,
             item.name,
             other_projects=popular_modules,
-            own_downloads=popular.get(item.key, 0),
+            own_downloads=(store.downloads(item.key) or 0) if store is not None else 0,
         )
     snap = before() if callable(before) else before
     owners = snap.owners()
