@@ -190,3 +190,18 @@ def test_unreachable_index_is_an_error(
 def test_missing_store(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "requests", "--offline")
     assert code == 2 and "no advisory store" in err
+
+
+def test_known_vulnerabilities_of_a_pinned_version(
+    vet_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, report = as_json(capsys, "leakyparser==1.0", "leakyparser==1.5", "--offline")
+    assert code == 1
+    [finding] = report["findings"]
+    assert (finding["kind"], finding["id"], finding["version"], finding["severity"]) == (
+        "vulnerability", "PYSEC-2099-1", "1.0", "high"
+    )
+    first, second = report["extra"]["packages"]
+    assert first["verdict"] == "REVIEW"
+    assert "1 known vulnerability (worst: high); fixed in 1.5" in first["reasons"]
+    assert second["verdict"] == "OK"

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
 from pipwarden import net
 from pipwarden.advisories.store import Store
@@ -33,7 +32,9 @@ from pipwarden.models import (
     PackageName,
     Report,
     Severity,
+    VulnerabilityFinding,
 )
+from pipwarden.names import canonicalize_name
 from pipwarden.settings import VetSettings, cache_path, store_path
 
 OK, REVIEW, BLOCK = rep.OK, rep.REVIEW, rep.BLOCK
@@ -138,8 +139,24 @@ def _whole_project(store: Store, name: str) -> tuple[list[MaliciousFinding], lis
 
 
 def _malicious(store: Store, name: str, version: str) -> list[MaliciousFinding]:
+    return [f for f in _known(store, name, version)[0] if isinstance(f, MaliciousFinding)]
+
+
+def _known(store: Store, name: str, version: str) -> tuple[list[AnyFinding], str | None]:
+    """Every store record that affects ``name==version`` (malicious and vulnerabilities), and
+    the smallest version that clears the vulnerabilities."""
     dep = Dependency(PackageName(name), version, source="vet", format="vet")
-    return [f for f in match([dep], store).findings if isinstance(f, MaliciousFinding)]
+    result = match([dep], store)
+    return list(result.findings), result.fixes.get(name)
+
+
+def _vulnerability_reason(found: Sequence[AnyFinding], fix: str | None) -> str | None:
+    vulns = [f for f in found if isinstance(f, VulnerabilityFinding)]
+    if not vulns:
+        return None
+    worst = max((f.severity for f in vulns), key=lambda s: s.rank)
+    count = f"{len(vulns)} known vulnerabilit{'y' if len(vulns) == 1 else 'ies'}"
+    return f"{count} (worst: {worst.value}); " + (f"fixed in {fix}" if fix else "no fix known")
 
 
 def _affected_by(store: Store, name: str, version: str, ids: Sequence[str]) -> bool:
@@ -192,9 +209,14 @@ def vet_packages(
             except NetworkError as exc:
                 warnings.append(f"{spec.name}: reputation not checked: {exc}")
                 unchecked.append(f"{spec.name}: {exc}")
-        # malicious records
+        # malicious records and known vulnerabilities of the version
         if version:
-            own += _malicious(store, spec.name, version)
+            known, fix = _known(store, spec.name, version)
+            own += [f for f in known if isinstance(f, MaliciousFinding)]
+            vulnerable = _vulnerability_reason(known, fix)
+            if vulnerable:
+                own += [f for f in known if isinstance(f, VulnerabilityFinding)]
+                sigs.append(rep.Signal("vulnerabilities", REVIEW, vulnerable))
         else:
             whole, partial = _whole_project(store, spec.name)
             own += whole
@@ -205,8 +227,9 @@ def vet_packages(
                 text = f"some releases were malicious ({', '.join(partial)}): pin a version"
                 sigs.append(rep.Signal("malicious", REVIEW, text))
         for item in own:
-            reasons.append(f"malicious ({item.id}): {item.summary}")
-            raise_to(BLOCK)
+            if isinstance(item, MaliciousFinding):
+                reasons.append(f"malicious ({item.id}): {item.summary}")
+                raise_to(BLOCK)
         # typosquat
         if squat is not None:
             finding = dataclasses.replace(squat_finding(squat), version=version)
