@@ -404,8 +404,8 @@ def test_history_lists_transactions(
     assert main(["history", "--python", str(env["python"])]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
-    assert lines[0].split()[0] == "1" and "[applied]  added: good 1.0" in lines[0]
-    assert lines[1].split()[0] == "2" and "upgraded: good 1.0 -> 2.0" in lines[1]
+    assert lines[0].split()[0] == "1" and "[applied]  added 1: good 1.0" in lines[0]
+    assert lines[1].split()[0] == "2" and "upgraded 1: good 1.0 -> 2.0" in lines[1]
     data = json.loads((pwhome / "journal").glob("*/2/transaction.json").__next__().read_text())
     assert data["wheels"][0]["name"] == "good" and data["wheels"][0]["version"] == "1.0"
 

@@ -536,5 +536,6 @@ def history(*, python: str | None = None, out: TextIO | None = None) -> int:
             status = f"rolled back by {tx.rolled_back_by}"
         elif tx.status == "failed":
             status = "failed, rolled back automatically"
-        out.write(f"{tx.id:>4}  {when}  {tx.command}  [{status}]  {tx.describe()}\n")
+        command = tx.command if len(tx.command) <= 60 else tx.command[:59] + "…"
+        out.write(f"{tx.id:>4}  {when}  {command}  [{status}]  {tx.describe(most=3)}\n")
     return 0

@@ -76,7 +76,9 @@ class Transaction:
     rollback_of: int | None = None
     rolled_back_by: int | None = None
 
-    def describe(self) -> str:
+    def describe(self, most: int | None = None) -> str:
+        """``added: a 1.0, b 2.0; upgraded: c 1.0 -> 1.1``; with ``most``, each list is cut
+        after that many entries (``… +17 more``)."""
         groups: dict[str, list[str]] = {}
         for c in self.changes:
             text = {
@@ -85,7 +87,12 @@ class Transaction:
             }.get(c.kind, f"{c.name} {c.before} -> {c.after}")
             groups.setdefault(c.kind, []).append(text)
         order = ("added", "upgraded", "downgraded", "reinstalled", "removed")
-        parts = [f"{k}: {', '.join(groups[k])}" for k in order if k in groups]
+        parts = []
+        for kind in (k for k in order if k in groups):
+            items = groups[kind]
+            shown = items if most is None or len(items) <= most else items[:most]
+            more = f", … +{len(items) - len(shown)} more" if len(shown) < len(items) else ""
+            parts.append(f"{kind} {len(items)}: {', '.join(shown)}{more}")
         return "; ".join(parts) or "no changes"
 
     def to_json(self) -> dict[str, Any]:
