@@ -514,7 +514,8 @@ def rollback_transaction(
             hint=f"inspect with pip list; kept wheels: {journal.root}",
         )
     out.write(
-        f"verified: {plural(len(result.after.dists), 'package')} match the journal; "
+        f"verified: the environment ({plural(len(result.after.dists), 'package')}) matches "
+        "the journal's record of it; "
         f"undo with pipwarden rollback {rtx.id}{_python_flag(python)}\n"
     )
     return 0
