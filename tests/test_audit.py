@@ -42,6 +42,9 @@ def project(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
         _record("PYSEC-2023-4", "nofix", "99", summary="Unfixed"),
     ]
     records[3]["affected"][0]["ranges"][0]["events"] = [{"introduced": "0"}]  # type: ignore[index]
+    two_lines = _record("PYSEC-2023-5", "twoline", "1.5", summary="Two release lines")
+    two_lines["affected"][0]["ranges"][0]["events"] += [{"introduced": "2.0"}, {"fixed": "2.2"}]  # type: ignore[index]
+    records.append(two_lines)
     for doc in records:
         (osv / f"{doc['id']}.json").write_text(json.dumps(doc))
     popular = tmp_path / "popular.json"
@@ -260,3 +263,12 @@ def test_online_fix_is_a_real_release(project: Path, capsys: pytest.CaptureFixtu
     code, out, err = run(["audit", "requirements.txt", "--format", "json"], capsys)
     assert json.loads(out)["extra"]["packages"][0]["fix"] == "2.5.1"
     assert "release lists unavailable" in err
+
+
+def test_same_package_at_two_versions_gets_its_own_fix(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "a.txt").write_text("twoline==1.0\n")
+    (project / "b.txt").write_text("twoline==2.1\n")
+    code, out, _ = run(["audit", "a.txt", "b.txt", "--format", "json", "--offline"], capsys)
+    rows = {(p["source"].rsplit("/", 1)[-1], p["version"]): p["fix"] for p in json.loads(out)["extra"]["packages"]}
+    assert code == 1
+    assert rows == {("a.txt", "1.0"): "1.5", ("b.txt", "2.1"): "2.2"}

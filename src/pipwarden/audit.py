@@ -112,8 +112,9 @@ def fix_command(dep: Dependency, fix: str | None, python: str | None) -> str | N
 
 def audit_dependencies(
     deps: Sequence[Dependency], store: Store, *, typosquats: bool = True, offline: bool = True
-) -> tuple[list[AnyFinding], list[str], dict[str, str | None]]:
-    """Vulnerability + malicious matches, and typosquat checks on direct dependencies.
+) -> tuple[list[AnyFinding], list[str], dict[tuple[str, str], str | None]]:
+    """Vulnerability + malicious matches, and typosquat checks on direct dependencies; the
+    smallest fix of each vulnerable (name, version).
 
     Online, the fixing versions of vulnerable packages are chosen among the index's real,
     non-yanked releases; when the index cannot be reached they come from the advisories.
@@ -131,7 +132,7 @@ def audit_dependencies(
     findings: list[AnyFinding] = list(result.findings)
     if typosquats:
         findings += _typosquats(deps, store)
-    return findings, warnings, dict(result.fixes)
+    return findings, warnings, dict(result.fixes_by_version)
 
 
 def _release_lists(names: Sequence[str]) -> tuple[dict[str, list[str]], str | None]:
@@ -229,7 +230,7 @@ def run(settings: AuditSettings) -> Report:
         dep = by_key.get((finding.source or "", finding.package))
         if dep is None:
             continue
-        fix = fixes.get(dep.name)
+        fix = fixes.get((dep.name, dep.version))
         packages.append(
             {
                 "name": dep.name,

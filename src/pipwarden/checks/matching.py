@@ -83,7 +83,12 @@ def display_id(ids: Iterable[str]) -> str:
 class MatchResult:
     findings: tuple[VulnerabilityFinding | MaliciousFinding, ...] = ()
     warnings: tuple[str, ...] = ()
+    # canonical name -> smallest fix (the last version of the name seen wins)
     fixes: dict[str, str | None] = field(default_factory=dict, hash=False, compare=False)
+    # (canonical name, version) -> smallest fix: exact when a name is pinned at two versions
+    fixes_by_version: dict[tuple[str, str], str | None] = field(
+        default_factory=dict, hash=False, compare=False
+    )
 
 
 def _merge(advisories: list[Advisory]) -> list[list[Advisory]]:
@@ -171,6 +176,7 @@ def match(
     findings: list[VulnerabilityFinding | MaliciousFinding] = []
     warnings: list[str] = []
     fixes: dict[str, str | None] = {}
+    by_version: dict[tuple[str, str], str | None] = {}
     known = store.packages()
     cache: dict[str, list[tuple[str, Affected]]] = {}
     for dep in deps:
@@ -197,6 +203,7 @@ def match(
             releases=known_releases,
         )
         fixes[dep.name] = fix
+        by_version[(dep.name, dep.version)] = fix
         by_id = {adv.id: (adv, aff) for adv, aff in hits}
         for group in _merge([adv for adv, _ in hits]):
             ident = display_id(a.id for a in group)
@@ -242,7 +249,7 @@ def match(
                     url=lead.url,
                 )
             )
-    return MatchResult(tuple(_with_details(findings, store)), tuple(warnings), fixes)
+    return MatchResult(tuple(_with_details(findings, store)), tuple(warnings), fixes, by_version)
 
 
 def _with_details(
