@@ -194,3 +194,31 @@ def test_report_carries_rule_descriptions(tmp_path: Path) -> None:
     assert set(rules) == {f"PW1{n:02d}" for n in range(1, 11)}
     assert rules["PW101"]["name"] == "eval-of-untrusted-input"
     assert "## Use instead" in rules["PW101"]["help"]
+
+
+def test_symlinked_file_out_of_the_tree_is_not_followed(tmp_path: Path) -> None:
+    outside = write(tmp_path, "outside/secret.py", EVAL)
+    tree = tmp_path / "tree"
+    write(tree, "ok.py", "x = 1\n")
+    (tree / "link.py").symlink_to(outside)
+    (tree / "dirlink").symlink_to(outside.parent, target_is_directory=True)
+    found = [p.relative_to(tree).as_posix() for p in discover([str(tree)])]
+    assert found == ["ok.py"]
+    assert run([str(tree)]).exit_code == 0
+
+
+def test_fifo_and_oversized_files_are_unchecked_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from pipwarden.scan import engine
+
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)  # reading it would block forever
+    report = run([str(fifo)])
+    assert report.unchecked == (str(fifo),) and report.exit_code == 2
+    big = write(tmp_path, "tree/big.py", EVAL)
+    monkeypatch.setattr(engine, "MAX_FILE_BYTES", 10)
+    report = run([str(big.parent)])
+    assert report.unchecked == (str(big),) and report.exit_code == 2

@@ -11,6 +11,7 @@ import fnmatch
 import importlib.util
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,7 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = ()) -> list[Path]:
         root = Path(raw)
         if not root.exists():
             raise UsageError("no such file or directory", location=raw)
-        if root.is_file():
+        if not root.is_dir():  # a file (or a FIFO/device: scan_file refuses it)
             files.append(root)
             continue
         for current, dirs, names in os.walk(root):
@@ -62,7 +63,8 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = ()) -> list[Path]:
             for name in sorted(names):
                 if name.endswith(".py"):
                     path = base / name
-                    if not _excluded(path, root, exclude):
+                    # like directories, symlinked files are not followed (out of the tree)
+                    if not path.is_symlink() and not _excluded(path, root, exclude):
                         files.append(path)
     return files
 
@@ -92,7 +94,7 @@ class Scanner:
 
     def scan_file(self, path: Path, display: str, result: ScanResult) -> None:
         try:
-            data = path.read_bytes()
+            data = _read_limited(path)
             source = importlib.util.decode_source(data)
         except (OSError, UnicodeDecodeError, SyntaxError, LookupError) as exc:
             result.warnings.append(f"{display}: cannot read: {exc}")
@@ -174,6 +176,23 @@ class Scanner:
             except Exception as exc:  # noqa: BLE001 - one rule must not stop the scan
                 warnings.append(_crash(display, rule, exc, None))
         return _to_findings(display, source, hits)
+
+
+MAX_FILE_BYTES = 16 * 1024 * 1024  # a larger "source file" is not read
+
+
+def _read_limited(path: Path) -> bytes:
+    """A regular file's bytes, at most MAX_FILE_BYTES; FIFOs and devices are refused
+    without blocking (O_NONBLOCK), larger files raise OSError."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError("not a regular file")
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise OSError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    return data
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
