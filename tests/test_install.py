@@ -132,6 +132,21 @@ def test_inspect_wheel_flags(tmp_path: Path) -> None:
     assert not any("'sneaky'" in i.reason for i in found.issues)
 
 
+def test_inspect_wheel_pth_evasions(tmp_path: Path) -> None:
+    """A .pth too large to read, one after a BOM (Python 3.13 strips it) and one installed
+    into site-packages through the .data/data scheme all run code at start-up."""
+    code = "import os; os.system('x')\n"
+    cases = {
+        "bigpth": {"bigpth.pth": "# pad\n" * 60_000 + code},
+        "bompth": {"bompth.pth": "\ufeff" + code},
+        "datapth": {"datapth-1.0.data/data/lib/python3.13/site-packages/datapth.pth": code},
+    }
+    for name, files in cases.items():
+        wheel = make_wheel(tmp_path, name, "1.0", files={f"{name}/__init__.py": "", **files})
+        found = wheels.inspect_wheel(wheel, name)
+        assert ("pth", "BLOCK") in {(i.check, i.verdict) for i in found.issues}, name
+
+
 def test_inspect_wheel_benign(tmp_path: Path) -> None:
     pth = (
         "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "

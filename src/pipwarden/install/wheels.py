@@ -116,6 +116,7 @@ def _is_code_line(line: str) -> bool:
 
 def pth_issue(path: str, text: str) -> Issue | None:
     """A ``.pth`` line starting with ``import`` runs at every interpreter start-up."""
+    text = text.removeprefix("\ufeff")  # Python 3.13+ reads .pth files as utf-8-sig
     code = [line for line in text.splitlines() if _is_code_line(line)]
     if not code:
         return None
@@ -131,6 +132,14 @@ def _safe_member(name: str) -> bool:
     if name.startswith(("/", "\\")) or "\\" in name or re.match(r"^[A-Za-z]:", name):
         return False
     return ".." not in PurePosixPath(name).parts
+
+
+def _pth_check(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> Issue | None:
+    if info.file_size > MAX_SMALL_READ:
+        return Issue(
+            "BLOCK", "pth", f"{path} is too large to inspect ({info.file_size} bytes)", path
+        )
+    return pth_issue(path, _read_small(archive, info))
 
 
 def _read_small(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
@@ -230,16 +239,21 @@ def inspect_wheel(
                     files.append(inner)
                     top.add(PurePosixPath(inner).parts[0])
                     if inner.endswith(".pth") and "/" not in inner:
-                        found = pth_issue(inner, _read_small(archive, info))
+                        found = _pth_check(archive, info, inner)
                         if found:
                             issues.append(found)
                 else:
                     files.append(f"{scheme}:{inner}")
+                    if scheme == "data" and inner.endswith(".pth"):
+                        # installed relative to the prefix: may land in site-packages
+                        found = _pth_check(archive, info, inner)
+                        if found:
+                            issues.append(found)
                 continue
             files.append(name)
             top.add(head)
             if name.endswith(".pth") and len(parts) == 1:
-                found = pth_issue(name, _read_small(archive, info))
+                found = _pth_check(archive, info, name)
                 if found:
                     issues.append(found)
     for script in scripts:
