@@ -222,3 +222,20 @@ def test_fifo_and_oversized_files_are_unchecked_not_read(
     monkeypatch.setattr(engine, "MAX_FILE_BYTES", 10)
     report = run([str(big.parent)])
     assert report.unchecked == (str(big),) and report.exit_code == 2
+
+
+def test_a_crashed_rule_leaves_the_file_unchecked(tmp_path: Path) -> None:
+    from pipwarden.scan.engine import ScanResult
+
+    class Boom(Rule):
+        code = "PW999"
+        name = "boom"
+        node_types = (__import__("ast").Call,)
+
+        def check(self, node, parent, ctx):  # type: ignore[no-untyped-def]
+            raise ValueError("kaput")
+
+    path = write(tmp_path, "x.py", "print(1)\n")
+    result = ScanResult()
+    Scanner([Boom()]).scan_file(path, str(path), result)
+    assert result.unchecked == [str(path)]  # not reported as clean

@@ -1,7 +1,8 @@
 """The scan engine: find files, parse each once, dispatch nodes to rules, collect findings.
 
 Dispatch by node type and the isolation of one rule's crash from the others follow bandit's
-node visitor; a crashing rule becomes a warning, never a failed scan.
+node visitor; a crashing rule becomes a warning and leaves the file unchecked (exit 2), never a
+traceback.
 """
 
 from __future__ import annotations
@@ -111,7 +112,10 @@ class Scanner:
             result.unchecked.append(display)
             return
         result.files_scanned += 1
+        crashes = len(result.warnings)
         result.findings.extend(self.scan_tree(display, source, tree, result.warnings))
+        if len(result.warnings) > crashes:  # a rule crashed: the file was not fully checked
+            result.unchecked.append(display)
 
     def scan_source(self, source: str, display: str = "<string>") -> list[CodeFinding]:
         warnings: list[str] = []
