@@ -105,6 +105,15 @@ def test_yanked_version_and_missing_version() -> None:
     assert "no release 9.9.9" in by_name(missing)["version"][0].text
 
 
+def test_version_is_matched_as_pep440_not_as_text() -> None:
+    # pip installs 2.32.3 for ==2.32.3.0 (and 6.0 for ==6.0.0): not "no release"
+    info = rep.parse_project(recorded("requests"), "http://127.0.0.1:9/pypi/requests/json")
+    signals = rep.signals(info, "2.32.3.0", now=NOW)
+    assert "version" not in by_name(signals), signals
+    assert rep.verdict(signals) == rep.OK
+    assert by_name(signals)["wheels"][0].level == rep.OK
+
+
 def test_project_status_markers() -> None:
     info = rep.parse_project(recorded("oldlib"), "http://127.0.0.1:9/pypi/oldlib/json")
     simple = json.loads((VET / "index/simple/oldlib/index.json").read_text(encoding="utf-8"))

@@ -246,6 +246,17 @@ def _version_key(text: str) -> Version | None:
         return None
 
 
+def release_key(info: ProjectInfo, version: str) -> str:
+    """The index's spelling of ``version`` (``6.0`` for ``6.0.0``: PEP 440 equality, as pip
+    matches ``==``); ``version`` itself when no release matches."""
+    if version in info.releases:
+        return version
+    wanted = _version_key(version)
+    if wanted is None:
+        return version
+    return next((v for v in info.releases if _version_key(v) == wanted), version)
+
+
 def release_times(info: ProjectInfo) -> dict[str, datetime.datetime]:
     """version -> first upload time, for versions that have files with a time."""
     out: dict[str, datetime.datetime] = {}
@@ -315,6 +326,8 @@ def signals(
         reason = f": {info.status_reason}" if info.status_reason else ""
         out.append(Signal("status", REVIEW, f"project is {info.status}{reason}"))
     times = release_times(info)
+    if version is not None:
+        version = release_key(info, version)
     chosen = version or info.latest
     if chosen is None and times:
         chosen = max(times, key=lambda v: times[v])
@@ -481,7 +494,7 @@ def _add_simple(
 def _add_publisher(
     info: ProjectInfo, version: str | None, cache: Cache | None, offline: bool
 ) -> ProjectInfo:
-    files = info.releases.get(version or "", ())
+    files = info.releases.get(release_key(info, version) if version else "", ())
     target = next((f for f in files if f.provenance_url), None)
     if target is None or target.provenance_url is None:
         return info
