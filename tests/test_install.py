@@ -375,6 +375,53 @@ def test_code_running_pth_is_blocked(
     assert freeze(env["python"]).split() == []
 
 
+def test_wheel_from_index_without_hashes_is_still_inspected(
+    env: dict[str, Path],
+    pwhome: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An index serving PEP 658 metadata but no hashes: pip's dry-run report then carries no
+    sha256; the wheel must still be fetched, inspected and installed hash-pinned."""
+    import functools
+    import http.server
+    import threading
+    import zipfile
+
+    root = tmp_path / "static"
+    wheel = make_wheel(
+        root,
+        "nohash",
+        "1.0",
+        files={"nohash/__init__.py": "", "zzz_nohash.pth": "import os; os.getpid()\n"},
+    )
+    with zipfile.ZipFile(wheel) as archive:
+        meta = archive.read("nohash-1.0.dist-info/METADATA")
+    (root / f"{wheel.name}.metadata").write_bytes(meta)
+    (root / "simple" / "nohash").mkdir(parents=True)
+    (root / "simple" / "nohash" / "index.html").write_text(
+        f'<a href="/{wheel.name}" data-core-metadata="true">{wheel.name}</a>\n'
+    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/simple/"
+        code = main(
+            ["install", "--python", str(env["python"]), "--offline", "--yes", "-i", url, "nohash"]
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "zzz_nohash.pth runs code at every Python start-up" in out
+    assert freeze(env["python"]).split() == []
+
+
 def test_review_without_tty_is_refused_then_accepted_with_yes(
     env: dict[str, Path],
     tmp_path: Path,

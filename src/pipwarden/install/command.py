@@ -352,6 +352,7 @@ def _install(
         return InstallOutcome(0)
     with tempfile.TemporaryDirectory(prefix="pipwarden-wheelhouse-") as tmp:
         wheelhouse = Path(tmp) / "wheels"
+        planned = replace(planned, items=plan.pin_unhashed(planned.items, wheelhouse))
         result, _files, before = check_plan(
             planned.items,
             lambda: snapshot.Snapshot.from_json(driver.snapshot()),

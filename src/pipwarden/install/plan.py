@@ -10,6 +10,7 @@ that what is inspected is exactly what gets installed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import shlex
@@ -382,3 +383,19 @@ def fetch(item: PlannedItem, wheelhouse: Path, *, offline: bool = False) -> Path
         )
     os.replace(tmp, target)
     return target
+
+
+def pin_unhashed(items: Sequence[PlannedItem], wheelhouse: Path) -> tuple[PlannedItem, ...]:
+    """Archives pip planned without a hash (an index that serves none) are fetched and pinned to
+    the sha256 of the fetched file, so that they are inspected and installed hash-checked."""
+    out = []
+    for item in items:
+        if item.kind in ("wheel", "sdist") and item.sha256 is None:
+            path = fetch(item, wheelhouse)
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+                    digest.update(chunk)
+            item = dataclasses.replace(item, sha256=digest.hexdigest())
+        out.append(item)
+    return tuple(out)
