@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -203,3 +204,23 @@ def test_resolve_pyproject_ranges(wheelhouse: Path, tmp_path: Path) -> None:
     result = collect([str(tmp_path)], resolve=True)
     assert [(d.name, d.version, d.format, d.group) for d in result.dependencies] == [
         ("beta", "1.0", "pyproject", "main")]
+
+
+def test_resolve_never_imports_a_pip_from_the_project_directory(
+    wheelhouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `python -m pip` puts the working directory first on sys.path: a project (the thing being
+    # audited) with a pip/ folder would run its own code
+    project = tmp_path / "project"
+    (project / "pip").mkdir(parents=True)
+    planted = tmp_path / "planted-code-ran"
+    (project / "pip" / "__init__.py").write_text("")
+    (project / "pip" / "__main__.py").write_text(
+        f"open({str(planted)!r}, 'w').close()\nraise SystemExit(3)\n")
+    (project / "requirements.txt").write_text("alpha\n")
+    monkeypatch.chdir(project)
+    result = collect(["requirements.txt"], resolve=True,
+                     python=os.path.relpath(sys.executable, project))  # relative: still found
+    assert not planted.exists()
+    assert result.errors == ()
+    assert {d.name for d in result.dependencies} == {"alpha", "beta"}

@@ -52,6 +52,8 @@ def pip_command(python: str, requirements: Path, index_urls: Sequence[str] = ())
 def run_pip_report(python: str, requirements: Iterable[str],
                    index_urls: Sequence[str] = ()) -> Mapping[str, Any]:
     """pip's installation report for ``requirements``; raises RuntimeError with pip's message."""
+    if os.sep in python:  # a relative interpreter path must survive cwd=tmp below
+        python = os.path.abspath(python)
     with tempfile.TemporaryDirectory(prefix="pipwarden-resolve-") as tmp:
         path = Path(tmp) / "requirements.txt"
         path.write_text("\n".join(requirements) + "\n", encoding="utf-8")
@@ -59,9 +61,11 @@ def run_pip_report(python: str, requirements: Iterable[str],
         env["PIP_NO_INPUT"] = "1"
         env.pop("PIP_REQUIRE_VIRTUALENV", None)
         try:
+            # cwd: ``-m`` puts the working directory (the audited project) first on
+            # sys.path, and a pip/ folder there must not run
             done = subprocess.run(
                 pip_command(python, path, index_urls),
-                capture_output=True, timeout=TIMEOUT, check=False, env=env,
+                capture_output=True, timeout=TIMEOUT, check=False, env=env, cwd=tmp,
             )
         except (OSError, subprocess.SubprocessError) as exc:
             raise RuntimeError(f"cannot run pip: {exc}") from None
