@@ -195,3 +195,16 @@ def test_single_url_real_file() -> None:
     assert len(result.skipped) == 1
     assert result.skipped[0].reason == (
         "direct URL requirement, not checked: http://www.djangoproject.com/download/1.5c1/tarball/")
+
+
+def test_invalid_requirement_is_one_error_line() -> None:
+    # packaging's message draws a caret under the text on extra lines: keep the first only
+    result = parse_text("req uests==1.0\n", MarkerEnvironment(LINUX_311))
+    assert len(result.errors) == 1 and "\n" not in result.errors[0], result.errors
+    result = parse_text("foo ; python_version >= \n", MarkerEnvironment(LINUX_311))
+    assert len(result.errors) == 1 and "\n" not in result.errors[0], result.errors
+    from pipwarden.sources._common import Collector
+
+    collector = Collector("pyproject.toml", "pyproject", MarkerEnvironment(LINUX_311))
+    collector.add_requirement("a b==1", line=3)  # the path pyproject.toml entries take
+    assert len(collector.errors) == 1 and "\n" not in collector.errors[0], collector.errors

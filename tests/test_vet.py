@@ -172,6 +172,7 @@ def test_usage_errors(vet_home: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "argument 1 ('requests>=2'): only NAME or NAME==VERSION can be vetted" in err
     code, _, err = run(capsys, "not a name!", "--offline")
     assert code == 2 and "argument 1" in err and "Traceback" not in err
+    assert len([line for line in err.splitlines() if not line.startswith("hint:")]) == 1, err
 
 
 def test_unreachable_index_is_an_error(

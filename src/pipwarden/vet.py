@@ -93,7 +93,8 @@ def parse_specs(args: Sequence[str]) -> list[Spec]:
             req = Requirement(text)
         except InvalidRequirement as exc:
             raise UsageError(
-                f"not NAME or NAME==VERSION: {exc}", location=where, hint="e.g. requests==2.32.3"
+                f"not NAME or NAME==VERSION: {str(exc).splitlines()[0]}", location=where,
+                hint="e.g. requests==2.32.3",
             ) from None
         specs = list(req.specifier)
         if req.url or req.marker or len(specs) > 1 or (specs and specs[0].operator != "=="):

@@ -344,7 +344,8 @@ class Collector:
         try:
             req = Requirement(text)
         except InvalidRequirement as exc:
-            self.error(f"invalid requirement {text!r}: {exc}", line=line, key=key_path)
+            reason = str(exc).splitlines()[0]  # packaging adds the text and a caret line
+            self.error(f"invalid requirement {text!r}: {reason}", line=line, key=key_path)
             return None
         name = canonical(req.name)
         marker = str(req.marker) if req.marker is not None else None

@@ -435,8 +435,9 @@ def _valid_requirement(state: _State, entry: _Entry) -> bool:
             collector.skip(name, f"{kind} requirement, not checked: {text}", line=entry.line,
                            source=entry.source)
         else:
+            reason = str(exc).splitlines()[0]  # packaging adds the text and a caret line
             collector.errors.append(f"{entry.source}:{entry.line}: invalid requirement "
-                                    f"{text!r}: {exc}")
+                                    f"{text!r}: {reason}")
         return False
     return True
 
