@@ -6,7 +6,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 app = FastAPI()
-ALLOWED_HOSTS = {"api.github.com", "pypi.org"}
+ALLOWED_HOSTS = {"api.github.com", "index.invalid"}
 
 
 @app.get("/fetch")
