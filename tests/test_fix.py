@@ -11,6 +11,7 @@ from pipwarden.advisories.osv import Affected, Range
 from pipwarden.cli import main
 from pipwarden.fix import (
     Upgrade,
+    atomic_replace,
     choose_fix,
     conflicts,
     lock_commands,
@@ -86,6 +87,16 @@ def test_rewrite_requirements_keeps_comments_and_layout() -> None:
     assert unknown.problems == (
         "req.txt:6: hashed is hash-pinned and the hashes of 1.1 are unknown; left unchanged",
     )
+
+
+def test_atomic_replace_writes_through_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "requirements.txt"
+    real.write_text("beta==1.0\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real.name)
+    atomic_replace(link, "beta==1.2\n")
+    assert link.is_symlink()
+    assert real.read_text() == "beta==1.2\n"
 
 
 def test_rewrite_pyproject_in_place() -> None:

@@ -315,6 +315,7 @@ def unified_diff(path: str, old: str, new: str) -> str:
 
 def atomic_replace(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file, keeping the file's mode."""
+    path = Path(os.path.realpath(path))  # a symlinked file is written, not the link replaced
     tmp = path.with_name(f".{path.name}.pipwarden-tmp")
     try:
         mode = path.stat().st_mode & 0o7777
