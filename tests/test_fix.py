@@ -254,6 +254,32 @@ def test_fix_refuses_what_pip_cannot_resolve(
     assert req.read_text() == text
 
 
+def test_fix_refusal_changes_no_file(
+    tmp_path: Path,
+    fix_home: Path,
+    local_index: tuple[Path, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Two detected files, the second cannot resolve: "nothing was changed" must hold."""
+    index_dir, url = local_index
+    _wheels(index_dir)
+    make_wheel(tmp_path / "wheels", "beta", "1.0")
+    make_wheel(tmp_path / "wheels", "beta", "1.2")
+    make_wheel(tmp_path / "wheels", "app", "1.0", requires=("beta<1.1",))
+    monkeypatch.setenv("PIP_INDEX_URL", url)
+    good = tmp_path / "requirements-a.txt"
+    bad = tmp_path / "requirements-b.txt"
+    good.write_text("--no-index\n--find-links ./wheels\nbeta==1.0\n")
+    bad.write_text("--no-index\n--find-links ./wheels\napp==1.0\nbeta==1.0\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["fix"]) == 1
+    out = capsys.readouterr().out
+    assert "refused: pip cannot resolve" in out and "nothing was changed" in out
+    assert good.read_text() == "--no-index\n--find-links ./wheels\nbeta==1.0\n"
+    assert bad.read_text() == "--no-index\n--find-links ./wheels\napp==1.0\nbeta==1.0\n"
+
+
 def test_fix_environment_through_the_guarded_install(
     tmp_path: Path,
     fix_home: Path,

@@ -563,6 +563,9 @@ def fix_files(
     for u in plan.upgrades:
         by_file.setdefault(u.source, []).append(u)
     failed = bool(plan.unfixable)
+    # Nothing is changed until every file has passed the resolver check.
+    locks: list[LockCommand] = []
+    writes: list[tuple[Path, str, Rewrite]] = []
     for source, upgrades in by_file.items():
         path = Path(source)
         fmt = formats.get(source) or upgrades[0].format
@@ -574,10 +577,7 @@ def fix_files(
                     write(f"run in {command.cwd}: {text}{why}")
                     failed = failed or not command.available
                     continue
-                write(f"running in {command.cwd}: {text}")
-                if run(command) != 0:
-                    write(f"error: {text} failed")
-                    failed = True
+                locks.append(command)
             continue
         if fmt not in ("requirements", "pyproject"):
             write(f"{source}: {fmt} files are not rewritten; upgrade by hand")
@@ -606,6 +606,14 @@ def fix_files(
         if options.dry_run:
             write(unified_diff(source, old, rewrite.text).rstrip("\n"))
             continue
+        writes.append((path, source, rewrite))
+    for command in locks:
+        text = " ".join(command.argv)
+        write(f"running in {command.cwd}: {text}")
+        if run is None or run(command) != 0:
+            write(f"error: {text} failed")
+            failed = True
+    for path, source, rewrite in writes:
         atomic_replace(path, rewrite.text)
         changes = ", ".join(f"{u.name} {u.current} -> {u.target}" for u in rewrite.changed)
         write(f"updated {source}: {changes}")
