@@ -149,6 +149,8 @@ def test_missing_interpreter_is_a_usage_error(capsys: pytest.CaptureFixture[str]
 def test_pth_and_first_statement_parsing() -> None:
     assert pth_exec_line("# c\n/some/dir\nimport\tx\nimport y\n") == (3, "import\tx")
     assert pth_exec_line("/only/paths\n#import x\n importx\n") is None
+    # Python 3.13+ decodes .pth files as utf-8-sig: an import after a BOM runs
+    assert pth_exec_line("\ufeffimport os\n") == (1, "import os")
     assert first_statement('"""doc"""\n# c\n\nx = 1\n') == (4, "x = 1")
     assert first_statement("") is None
     assert first_statement("def (:\n") == (1, "def (:")

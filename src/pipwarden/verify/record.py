@@ -352,6 +352,7 @@ def _claim_legacy(dist: InstalledDist, out: _Outcome) -> None:
 
 def pth_exec_line(text: str) -> tuple[int, str] | None:
     """The first line of a ``.pth`` file that the interpreter executes (``import ...``)."""
+    text = text.removeprefix("\ufeff")  # Python 3.13+ reads .pth files as utf-8-sig
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith(("import ", "import\t")):
             return number, line.strip()
