@@ -200,3 +200,27 @@ def test_download_whole_truncated_and_wrong_hash(
     assert main(["db", "update", "--force", "--osv", f"{base}/missing.zip"]) == 2
     assert "HTTP 404" in capsys.readouterr().err
     assert (home / "advisories.sqlite").read_bytes() == before
+
+
+def test_audit_builds_a_missing_store_first(
+    home: Path,
+    tmp_path: Path,
+    server: tuple[str, dict[str, tuple[bytes, int | None]]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipwarden.advisories import importer
+
+    base, routes = server
+    routes["/osv/all.zip"] = (make_zip({"PYSEC-9.json": json.dumps(RECORD).encode()}), None)
+    routes["/top.json"] = (json.dumps({"rows": [{"project": "demo", "download_count": 5}]}).encode(), None)
+    monkeypatch.setattr(importer, "DEFAULT_OSV_URL", f"{base}/osv/all.zip")
+    monkeypatch.setattr(importer, "DEFAULT_POPULAR_URL", f"{base}/top.json")
+    req = tmp_path / "requirements.txt"
+    req.write_text("demo==1.0\n")
+    assert main(["audit", str(req)]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("audited 1 package: 1 vulnerability in 1 package")
+    assert "no advisory store yet: building it first" in err
+    assert "downloading OSV advisories from" in err and "MB)" in err
+    assert (home / "advisories.sqlite").is_file()
