@@ -114,6 +114,19 @@ def test_version_is_matched_as_pep440_not_as_text() -> None:
     assert by_name(signals)["wheels"][0].level == rep.OK
 
 
+def test_malformed_urls_from_the_index_do_not_crash() -> None:
+    # project URLs are the author's metadata; urlsplit raises ValueError on "[" hosts
+    data = {"info": {"name": "x", "version": "1.0", "author": "a",
+                     "project_urls": {"Source": "https://[github.com/x/x"}},
+            "releases": {}}
+    info = rep.parse_project(data, "http://127.0.0.1:9/pypi/x/json")
+    assert by_name(rep.signals(info, None, now=NOW))["repository"][0].text == (
+        "no source repository")
+    simple = {"files": [{"filename": "x-1.0.tar.gz", "provenance": "http://[::1/p"}]}
+    merged = rep.merge_simple(info, simple, "http://127.0.0.1:9/simple/x/")
+    assert merged.provenance_known
+
+
 def test_project_status_markers() -> None:
     info = rep.parse_project(recorded("oldlib"), "http://127.0.0.1:9/pypi/oldlib/json")
     simple = json.loads((VET / "index/simple/oldlib/index.json").read_text(encoding="utf-8"))

@@ -198,9 +198,7 @@ def merge_simple(info: ProjectInfo, data: Mapping[str, Any], url: str) -> Projec
             if "provenance" in raw:
                 known = True
                 value = raw.get("provenance")
-                by_name[raw["filename"]] = (
-                    urllib.parse.urljoin(url, value) if isinstance(value, str) else None
-                )
+                by_name[raw["filename"]] = _join(url, value) if isinstance(value, str) else None
     releases = {
         version: tuple(
             f if f.provenance_url or f.filename not in by_name else _with_provenance(f, by_name)
@@ -216,6 +214,15 @@ def merge_simple(info: ProjectInfo, data: Mapping[str, Any], url: str) -> Projec
         status_reason=reason or info.status_reason,
         provenance_known=known or info.provenance_known,
     )
+
+
+def _join(base: str, url: str) -> str | None:
+    """``url`` resolved against ``base``; None when it is malformed (urljoin raises
+    ValueError, e.g. on an unbalanced ``[`` in the host)."""
+    try:
+        return urllib.parse.urljoin(base, url)
+    except ValueError:
+        return None
 
 
 def _with_provenance(file: FileInfo, by_name: Mapping[str, str | None]) -> FileInfo:
@@ -285,7 +292,10 @@ def repositories(info: ProjectInfo) -> list[str]:
     """Project URLs that point at a source repository host."""
     found = []
     for url in info.project_urls.values():
-        host = urllib.parse.urlsplit(url).netloc.lower()
+        try:
+            host = urllib.parse.urlsplit(url).netloc.lower()
+        except ValueError:  # the author's metadata: a malformed URL is not a repository
+            continue
         if url not in found and any(word in host for word in _REPO_HOST_WORDS):
             found.append(url)
     return found
