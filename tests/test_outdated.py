@@ -78,3 +78,20 @@ def test_offline_without_cache_warns(tmp_path: Path, monkeypatch: pytest.MonkeyP
     index = ReleaseIndex(offline=True, base="http://index.invalid/pypi/")
     assert index.versions("anything") is None
     assert index.errors == ["anything: no cached release list (--offline)"]
+
+
+def test_unreachable_index_is_not_reported_as_up_to_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PIPWARDEN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")  # nothing listens
+    req = tmp_path / "requirements.txt"
+    req.write_text("beta==1.0\ngamma==2.0\n")
+    assert main(["outdated", str(req)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == (
+        "outdated: 0 of 2 packages have newer releases; 2 could not be checked"
+    )
+    errors = [line for line in captured.err.splitlines() if "cannot connect" in line]
+    assert len(errors) == 2  # one per package, asked once

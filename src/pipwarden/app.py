@@ -211,6 +211,9 @@ def outdated(settings: AuditSettings) -> Report:
         dependencies=source.dependencies,
         skipped=source.skipped,
         warnings=tuple(warnings),
+        unchecked=tuple(index.errors),  # never counted as up to date
+        partial=bool(index.errors),
+        exit_code=2 if index.errors else 0,
         extra={"outdated": [row.to_json() for row in rows]},
     )
 

@@ -76,6 +76,7 @@ class ReleaseIndex:
         self._fetch: Fetch = fetch or net.get
         self._base = base
         self.errors: list[str] = []
+        self._answers: dict[str, Any] = {}  # canonical name -> body or None, asked once
 
     @property
     def base(self) -> str:
@@ -84,6 +85,12 @@ class ReleaseIndex:
         return self._base
 
     def project_json(self, name: str) -> Any | None:
+        key = canonicalize_name(name)
+        if key not in self._answers:
+            self._answers[key] = self._project_json(name)
+        return self._answers[key]
+
+    def _project_json(self, name: str) -> Any | None:
         url = f"{self.base}{canonicalize_name(name)}/json"
         cached = _read_cache(url, None if self.offline else CACHE_SECONDS)
         if cached is not None:

@@ -14,6 +14,8 @@ def render(report: Report, *, verbose: bool = False, color: bool = False) -> str
     head = f"outdated: {len(items)} of {plural(total, 'package')} have newer releases"
     if fixing:
         head += f"; {len(fixing)} of these updates fix known vulnerabilities"
+    if report.unchecked:
+        head += f"; {len(report.unchecked)} could not be checked"
     lines = [head]
     if items:
         width = max(len(str(r["name"])) for r in items)
