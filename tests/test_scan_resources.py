@@ -52,6 +52,10 @@ def leaks(body: str) -> list[tuple[int, str]]:
         "fh = open(p)\nfh.close()",
         "yield open(p)",
         "close = True\nfh = open(p)\ntry:\n    fh.read()\nfinally:\n    if close:\n        fh.close()",
+        # common clean idioms: a descriptor closed at once (touch), a conditional `with`
+        "os.close(os.open(p, os.O_CREAT | os.O_WRONLY, 0o600))",
+        "with (sys.stdin if p == '-' else open(p)) as fh:\n    return fh.read()",
+        "with (open(p) if p else open(q)) as fh:\n    return fh.read()",
     ],
 )
 def test_released(body: str) -> None:

@@ -339,8 +339,13 @@ class ResourceAnalysis:
                     key = astutil.dotted(sub)
                     if key:
                         released.add(key)
-            if not (isinstance(expr, ast.Call) and self._kind(expr)):
-                state = self._events(expr, state, owned=True)
+            parts = [expr]
+            if isinstance(expr, ast.IfExp):  # with (open(p) if p else sys.stdin) as fh:
+                state = self._events(expr.test, state)
+                parts = [expr.body, expr.orelse]
+            for part in parts:
+                if not (isinstance(part, ast.Call) and self._kind(part)):
+                    state = self._events(part, state, owned=True)
             if item.optional_vars is not None:
                 state = self._drop(state, _target_names(item.optional_vars))
         body = self.block(node.body, state)
@@ -641,8 +646,8 @@ class ResourceAnalysis:
         ``FileResponse(open(p))``, ``closing(...)``, ``send_file(...)``, ``obj.add(...)`` keep it."""
         if name in BORROWERS or last in {"write", "writelines"}:
             return True
-        if name in OWNERS or last in OWNERS or last in RESPONSE_OWNERS:
-            return False
+        if name in OWNERS or last in OWNERS or last in RESPONSE_OWNERS or last == "close":
+            return False  # os.close(os.open(...)) releases it
         if not last or last[0].isupper():
             return False  # a class: the new object usually keeps what it is given
         if isinstance(func, ast.Attribute):
