@@ -208,3 +208,15 @@ def test_invalid_requirement_is_one_error_line() -> None:
     collector = Collector("pyproject.toml", "pyproject", MarkerEnvironment(LINUX_311))
     collector.add_requirement("a b==1", line=3)  # the path pyproject.toml entries take
     assert len(collector.errors) == 1 and "\n" not in collector.errors[0], collector.errors
+
+
+def test_include_of_a_fifo_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.txt")  # opening it for reading would block forever
+    path = tmp_path / "r.txt"
+    path.write_text("-r pipe.txt\nx==1\n")
+    result = parse(path, MarkerEnvironment(None))
+    assert [d.name for d in result.dependencies] == ["x"]
+    assert len(result.errors) == 1 and result.errors[0].startswith(f"{path}:1: ")
+    assert "not a regular file" in result.errors[0]
