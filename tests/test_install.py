@@ -57,6 +57,38 @@ def test_split_pip_args_classifies_and_refuses() -> None:
             plan.split_pip_args(["pkg", *refused])
 
 
+def test_split_pip_args_other_value_options_and_abbreviations() -> None:
+    """Every pip option that takes a value keeps it (pip's aliases included), and abbreviated
+    long options (pip accepts unique prefixes) cannot slip past the refusals."""
+    args = plan.split_pip_args(
+        [
+            "--use-feature",
+            "truststore",
+            "--pypi-url",
+            "http://index.invalid/simple",
+            "--default-timeout=60",
+            "--requirements-from-script",
+            "script.py",
+            "--pre",
+            "--upgrade",
+            "wanted",
+        ]
+    )
+    assert args.requested == ("wanted",)
+    assert args.install_options == (
+        "--use-feature",
+        "truststore",
+        "--index-url",
+        "http://index.invalid/simple",
+        "--timeout",
+        "60",
+        "--pre",
+    )
+    for abbreviated in (["--targ", "/x"], ["--targ=/x"], ["--pref", "/x"], ["--roo", "/"]):
+        with pytest.raises(UsageError):
+            plan.split_pip_args(["pkg", *abbreviated])
+
+
 def test_requirement_file_sources_resolve_relative_find_links(tmp_path: Path) -> None:
     (tmp_path / "wheels").mkdir()
     req = tmp_path / "req.txt"

@@ -70,10 +70,30 @@ _VALUE_OPTIONS = {
     "--report": "--report",
     "--python": "--python",
     "--global-option": "--global-option",
+    # pip's aliases and its other options that take a value
+    "--pypi-url": "--index-url",
+    "--default-timeout": "--timeout",
+    "--log-file": "--log",
+    "--local-log": "--log",
+    "--source": "--src",
+    "--source-dir": "--src",
+    "--source-directory": "--src",
+    "--use-feature": "--use-feature",
+    "--use-deprecated": "--use-deprecated",
+    "--resume-retries": "--resume-retries",
+    "--build-constraint": "--build-constraint",
+    "--requirements-from-script": "--requirements-from-script",
+    "--all-releases": "--all-releases",
+    "--only-final": "--only-final",
+    "--refresh-package": "--refresh-package",
+    "--uploaded-prior-to": "--uploaded-prior-to",
 }
+# pip flags that are also prefixes of options above (pip accepts abbreviated long options).
+_PREFIX_FLAGS = {"--pre", "--upgrade"}
 # Options that say what to install or how to resolve: used for the plan only.
 _PLAN_ONLY = {
     "--requirement",
+    "--requirements-from-script",
     "--constraint",
     "--editable",
     "--upgrade-strategy",
@@ -153,6 +173,15 @@ def split_pip_args(args: Sequence[str]) -> PipArgs:
             and arg[:2] in _VALUE_OPTIONS
         ):
             option, value = arg[:2], arg[2:]
+        if (
+            option.startswith("--")
+            and option not in _VALUE_OPTIONS
+            and option not in _PREFIX_FLAGS
+            and any(known.startswith(option) for known in _VALUE_OPTIONS)
+        ):
+            raise UsageError(
+                f"abbreviated pip option {option}: spell it out", location="pip arguments"
+            )
         canonical = _VALUE_OPTIONS.get(option)
         if canonical is not None and value is None:
             if index >= len(items):
