@@ -179,6 +179,18 @@ def test_inspect_wheel_pth_evasions(tmp_path: Path) -> None:
         assert ("pth", "BLOCK") in {(i.check, i.verdict) for i in found.issues}, name
 
 
+def test_inspect_wheel_startup_modules(tmp_path: Path) -> None:
+    """sitecustomize / usercustomize in site-packages run at every start-up, like a .pth."""
+    for name, files in {
+        "sc": {"sitecustomize.py": "import os\n"},
+        "uc": {"usercustomize/__init__.py": "import os\n"},
+        "dc": {"dc-1.0.data/purelib/sitecustomize.py": "import os\n"},
+    }.items():
+        wheel = make_wheel(tmp_path, name, "1.0", files={f"{name}/__init__.py": "", **files})
+        found = wheels.inspect_wheel(wheel, name)
+        assert ("pth", "BLOCK") in {(i.check, i.verdict) for i in found.issues}, name
+
+
 def test_inspect_wheel_benign(tmp_path: Path) -> None:
     pth = (
         "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "

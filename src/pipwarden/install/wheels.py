@@ -256,6 +256,11 @@ def inspect_wheel(
                 found = _pth_check(archive, info, name)
                 if found:
                     issues.append(found)
+    for name in sorted(top):
+        if name.split(".", 1)[0] in ("sitecustomize", "usercustomize"):
+            issues.append(
+                Issue("BLOCK", "pth", f"{name} runs code at every Python start-up", name)
+            )
     for script in scripts:
         if _shadows(script, key):
             issues.append(
