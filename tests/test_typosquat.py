@@ -242,3 +242,14 @@ def test_length_buckets() -> None:
     assert [ts.length_bucket(n) for n in (3, 5, 6, 7, 8, 9, 10, 11, 12, 30)] == [
         0, 0, 1, 2, 3, 3, 4, 4, 5, 5,
     ]
+
+
+def test_a_huge_name_costs_linear_memory_not_quadratic() -> None:
+    # a hostile lock or requirements file can hold a 40,000-letter name: deletion variants of
+    # it are 40,000 keys of 40,000 letters (gigabytes), and no popular name is that long
+    from pipwarden.checks.typosquat import _probe
+
+    name = "ab" * 10_000
+    probe = _probe(name)
+    assert sum(len(key) for key, _, _ in probe.keys) < 50 * len(name)
+    assert any(key.startswith("d") for key, _, _ in _probe("reqeusts").keys)

@@ -93,6 +93,9 @@ MAX_GLUED_REST = 6  # letters glued to a popular name that still count as a comb
 LONG_NAME = 10  # letters; a stray first letter on a name this long is a slip, not a prefix
 MAX_RUN_TOKENS = 4  # popular names of more words are not looked for inside other names
 GLUED_MIN_LEN = 8  # below this, a glued name needs a lure word (``requestspro``)
+# deletion variants cost len**2 letters; a name longer than this (no project on the popular
+# list is half as long) cannot be one edit from a popular name anyway
+MAX_DELETE_NAME_LEN = 128
 _VERSIONISH = re.compile(r"v?\d+[a-z]?")
 _KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 
@@ -320,7 +323,7 @@ def _probe(raw: str) -> _Probe:
     flat = nb.flat(canonical)
     keys: list[tuple[str, str, str]] = [("n" + canonical, "self", "")]
     keys.append(("f" + flat, "flat", ""))
-    if len(flat) >= nb.MIN_DELETE_LEN - 1:
+    if nb.MIN_DELETE_LEN - 1 <= len(flat) <= MAX_DELETE_NAME_LEN:
         keys.append(("d" + flat, "edit", ""))
         for variant in nb.deletions(flat):
             keys.append(("d" + variant, "edit", ""))
