@@ -116,6 +116,9 @@ def test_rollback_of_first_install_removes_everything(
     assert main(["rollback", "1", "--python", python]) == 0
     assert freeze(env["python"]).split() == []
     assert "removed 2 packages" in capsys.readouterr().out
+    assert main(["history", "--python", python]) == 0
+    history = capsys.readouterr().out.splitlines()
+    assert "[rolled back by 3]" in history[0] and "[rolled back by 3]" in history[1]
     assert main(["rollback", "1", "--python", python]) == 0
     assert "nothing to roll back" in capsys.readouterr().out
 

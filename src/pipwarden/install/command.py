@@ -506,6 +506,11 @@ def rollback_transaction(
         status = "applied" if not result.differences else "rollback-failed"
         journal.save(replace(rtx, status=status, changes=result.changes, notes=result.differences))
         journal.save(replace(tx, status="rolled-back", rolled_back_by=rtx.id))
+        for later in ids:  # the state before ``ident`` undoes every later transaction too
+            if later > ident:
+                undone = journal.load(later)
+                if undone.status == "applied" and undone.rolled_back_by is None:
+                    journal.save(replace(undone, status="rolled-back", rolled_back_by=rtx.id))
     out.write(f"rolled back transaction {ident}: {change_summary(result.changes)}\n")
     if result.differences:
         for line in result.differences:
