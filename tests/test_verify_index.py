@@ -135,6 +135,21 @@ def test_hash_of_another_version_and_unknown_project(
     assert "nothere is not on" in summaries["nothere"]
 
 
+def test_pin_without_hashes_that_no_index_serves_is_not_ok(
+    tmp_path: Path, home: Path, main_index: IndexServer
+) -> None:
+    """A format without hashes (pyproject.toml): nothing could be verified for a version that
+    no index serves, so it is unchecked, never ok."""
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\nname = "x"\nversion = "0"\ndependencies = ["nothere==1.0", "alpha==1.0"]\n'
+    )
+    report = run(VerifySettings(paths=(str(pyproject),)))
+    assert any("nothere==1.0" in u for u in report.unchecked)
+    assert not any("alpha" in u for u in report.unchecked)
+    assert report.extra["ok"] == 0 and report.exit_code == 2
+
+
 def test_all_hashes_ok_and_html_index(tmp_path: Path, home: Path, main_index: IndexServer) -> None:
     main_index.html_only = True
     req = _req(tmp_path, f"alpha==1.0 --hash=sha256:{A_WHL} --hash=sha256:{A_SDIST}\n")

@@ -165,6 +165,9 @@ def check_dependencies(
                 targets = list(dict.fromkeys(matched))
             else:
                 targets = [(p, f) for p in pages if p.exists for f in p.files_for(dep.version)]
+                if not targets and complete:
+                    acc.add_unchecked(f"{dep.location}: {dep.name}=={dep.version}: no index "
+                                      "serves this version: nothing to verify it against", key)
             _provenance(dep, targets, client, memory, acc)
     finally:
         memory.close()
