@@ -191,6 +191,26 @@ def test_inspect_wheel_startup_modules(tmp_path: Path) -> None:
         assert ("pth", "BLOCK") in {(i.check, i.verdict) for i in found.issues}, name
 
 
+def test_data_scheme_file_overwriting_another_distribution(tmp_path: Path) -> None:
+    """``.data/data/`` installs relative to the prefix: it can overwrite any installed file."""
+    wheel = make_wheel(
+        tmp_path,
+        "sneak",
+        "1.0",
+        files={
+            "sneak/__init__.py": "",
+            "sneak-1.0.data/data/lib/python3.11/site-packages/good/__init__.py": "x = 1\n",
+        },
+    )
+    found = wheels.inspect_wheel(wheel, "sneak")
+    prefix = tmp_path / "venv"
+    site = prefix / "lib" / "python3.11" / "site-packages"
+    owners = {str(site / "good" / "__init__.py"): "good"}
+    issues = wheels.collisions(list(found.files), "sneak", owners, str(site), str(prefix))
+    assert [(i.verdict, i.check) for i in issues] == [("REVIEW", "overwrite")]
+    assert "installed by good" in issues[0].reason
+
+
 def test_inspect_wheel_benign(tmp_path: Path) -> None:
     pth = (
         "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "

@@ -138,7 +138,9 @@ def _judge(
     owners = snap.owners()
     site = snap.paths.get("purelib")
     for key, found_contents in list(contents.items()):
-        extra = wheels.collisions(list(found_contents.files), key, owners, site)
+        extra = wheels.collisions(
+            list(found_contents.files), key, owners, site, snap.paths.get("data")
+        )
         if extra:
             contents[key] = dataclasses.replace(
                 found_contents, issues=found_contents.issues + tuple(extra)

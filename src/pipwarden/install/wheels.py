@@ -278,14 +278,21 @@ def collisions(
     key: str,
     owners: Mapping[str, str] | None,
     site_packages: str | None,
+    data_dir: str | None = None,
 ) -> list[Issue]:
+    """Files of ``files`` that another installed distribution owns; ``data:`` files land
+    relative to ``data_dir`` (the prefix), so they can overwrite anything under it."""
     if not owners or not site_packages:
         return []
     hits: dict[str, int] = {}
     for rel in files:
-        if ":" in rel:
+        if rel.startswith("data:") and data_dir:
+            path = Path(data_dir) / rel[len("data:") :]
+        elif ":" in rel:
             continue
-        owner = owners.get(str(Path(site_packages) / rel))
+        else:
+            path = Path(site_packages) / rel
+        owner = owners.get(str(path))
         if owner and owner != key:
             hits[owner] = hits.get(owner, 0) + 1
     return [
