@@ -170,3 +170,21 @@ def test_rebuilt_wheel_holds_installed_files(
     assert "rich_demo/__init__.py" in read_mtimes(built)
     journal = Journal.for_prefix(snap.prefix)
     assert journal.ids() == [1]
+
+
+def test_compare_reports_missing_files_of_untouched_distributions(tmp_path: Path) -> None:
+    """A distribution the journal did not touch can still lose files (another package overwrote
+    them and was then uninstalled): the rollback must not call that environment identical."""
+    from pipwarden.install.rollback import compare
+
+    info = tmp_path / "site" / "good-1.0.dist-info"
+    info.mkdir(parents=True)
+    record = (
+        "good/__init__.py,sha256=abc,3\n"
+        "good/__pycache__/__init__.cpython-311.pyc,sha256=def,3\n"
+        "good-1.0.dist-info/RECORD,,\n"
+    )
+    (info / "RECORD").write_text(record)
+    dist = snapshot.DistState("good", "good", "1.0", str(info), record=record)
+    snap = snapshot.Snapshot("python", "/prefix", "3.11.0", {}, {"good": dist})
+    assert compare(snap, snap, []) == ["good: good/__init__.py is missing"]

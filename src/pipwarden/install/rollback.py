@@ -215,6 +215,17 @@ def compare(after: snap.Snapshot, target: snap.Snapshot, check_files: Iterable[s
                 continue
             if actual != entry.hash:
                 out.append(f"{dist.name}: {entry.path} differs from its RECORD hash")
+    # Every other distribution: its files must still exist (another package may have
+    # overwritten them and taken them along when it was uninstalled). Bytecode is optional.
+    for key in sorted(set(after.dists) - set(check_files)):
+        dist = after.dists[key]
+        if dist.location is None:
+            continue
+        for entry in dist.entries():
+            if not entry.hash or entry.path.endswith(".pyc"):
+                continue
+            if not os.path.lexists(os.path.normpath(dist.location / entry.path)):
+                out.append(f"{dist.name}: {entry.path} is missing")
     return out
 
 
