@@ -239,3 +239,17 @@ def test_a_crashed_rule_leaves_the_file_unchecked(tmp_path: Path) -> None:
     result = ScanResult()
     Scanner([Boom()]).scan_file(path, str(path), result)
     assert result.unchecked == [str(path)]  # not reported as clean
+
+
+def test_a_non_table_tool_key_in_pyproject_is_an_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "app.py", "x = 1\n")
+    write(tmp_path, "pyproject.toml", 'tool = "x"\n')  # valid TOML, a broken project
+    monkeypatch.chdir(tmp_path)
+    assert main(["scan"]) == 2
+    err = capsys.readouterr().err
+    assert "pyproject.toml" in err and "[tool] must be a table" in err
+    write(tmp_path, ".pipwarden.toml", "tool = 5\n")
+    assert main(["scan"]) == 2
+    assert ".pipwarden.toml" in capsys.readouterr().err

@@ -68,10 +68,13 @@ def load_project_config(start: Path) -> tuple[dict[str, Any], str | None]:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UsageError(f"invalid TOML: {exc}", location=str(path)) from None
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):  # `tool = "x"` is valid TOML
+            raise UsageError("[tool] must be a table", location=str(path))
         if name == ".pipwarden.toml":
-            table = data.get("tool", {}).get("pipwarden", data)
+            table = tool.get("pipwarden", data)
         else:
-            table = data.get("tool", {}).get("pipwarden")
+            table = tool.get("pipwarden")
             if table is None:
                 continue
         if not isinstance(table, dict):
