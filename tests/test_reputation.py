@@ -17,6 +17,7 @@ from conftest import ASSETS, data_file
 from pipwarden import net
 from pipwarden.cache import DAY, Cache
 from pipwarden.checks import reputation as rep
+from pipwarden.errors import NetworkError
 from pipwarden.models import Severity
 
 VET = ASSETS / "vet"
@@ -229,3 +230,39 @@ def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
     with Cache(path) as cache:
         cache.put("http://127.0.0.1/x", response)
         assert cache.get("http://127.0.0.1/x") == response
+
+
+def test_index_without_a_json_api_leaves_reputation_unchecked(tmp_path: Path) -> None:
+    # many private mirrors serve only the simple API: a 404 from the JSON API there does not
+    # mean "no such project" (which would BLOCK every package)
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/") == "/simple/privatepkg":
+                body, status = b"<html><body><a href='x.whl'>x.whl</a></body></html>", 200
+            else:
+                body, status = b"not found", 404
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        config = net.IndexConfig(f"http://127.0.0.1:{server.server_address[1]}/simple/", ())
+        with Cache(tmp_path / "cache.sqlite") as cache:
+            with pytest.raises(NetworkError, match="no JSON API"):
+                rep.fetch_project("privatepkg", index=config, cache=cache)
+            assert not rep.fetch_project("nothere", index=config, cache=cache).exists
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

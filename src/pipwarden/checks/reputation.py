@@ -470,6 +470,10 @@ def fetch_project(
     url = f"{net.json_api_base(index.index_url)}{urllib.parse.quote(name)}/json"
     response = cached_get(url, cache, offline=offline, accept="application/json")
     if response.status == 404:
+        if _on_simple_index(name, index, cache, offline):  # a mirror without the JSON API
+            raise NetworkError(
+                "the index lists this project but has no JSON API for it: reputation not "
+                "checked", location=url)
         return ProjectInfo(name=name, exists=False, json_url=url)
     if not 200 <= response.status < 300:
         raise NetworkError(f"HTTP {response.status}", location=url)
@@ -482,6 +486,17 @@ def fetch_project(
         raise NetworkError(f"unexpected project JSON: {exc}", location=url) from None
     info = _add_simple(info, name, index, cache, offline)
     return _add_publisher(info, version or info.latest, cache, offline)
+
+
+def _on_simple_index(
+    name: str, index: net.IndexConfig, cache: Cache | None, offline: bool
+) -> bool:
+    """Does the simple API list ``name`` (same request and cache entry as _add_simple)?"""
+    url = index.index_url.rstrip("/") + f"/{urllib.parse.quote(name)}/"
+    try:
+        return 200 <= cached_get(url, cache, offline=offline, accept=SIMPLE_JSON).status < 300
+    except NetworkError:
+        return False
 
 
 def _add_simple(
