@@ -308,3 +308,15 @@ def test_fix_environment_through_the_guarded_install(
     assert freeze(python).split() == ["beta==1.2", "delta==1.0"]
     assert main(["rollback", "--python", str(python)]) == 0
     assert freeze(python).split() == ["beta==1.0", "delta==1.0"]
+
+
+def test_installed_requirements_ignores_start_up_output(tmp_path: Path) -> None:
+    import sys
+
+    from pipwarden.fix import installed_requirements
+
+    script = tmp_path / "noisy-python"
+    script.write_text(f'#!/bin/sh\necho "hello from start-up"\nexec {sys.executable} "$@"\n')
+    script.chmod(0o755)
+    requires, versions = installed_requirements(str(script))
+    assert "pytest" in versions and "pytest" in requires

@@ -602,3 +602,21 @@ def test_target_without_pip_is_a_clear_error(
     assert "cannot run the target interpreter" in capsys.readouterr().err
     assert main(["install", "--python", str(python), "--target", "/tmp/x", "pkg"]) == 2
     assert "--target is not supported" in capsys.readouterr().err
+
+
+def _noisy_python(tmp_path: Path) -> str:
+    """An interpreter whose start-up prints (a .pth or sitecustomize that writes to stdout)."""
+    import sys
+
+    script = tmp_path / "noisy-python"
+    script.write_text(f'#!/bin/sh\necho "hello from start-up"\nexec {sys.executable} "$@"\n')
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_snapshot_ignores_start_up_output(tmp_path: Path) -> None:
+    import sys
+
+    python = _noisy_python(tmp_path)
+    assert snapshot.prefix_of(python) == os.path.realpath(sys.prefix)
+    assert "pytest" in snapshot.take(python).dists

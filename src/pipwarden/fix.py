@@ -436,7 +436,13 @@ def installed_requirements(python: str) -> tuple[dict[str, list[str]], dict[str,
             raise SourceError(f"cannot run the interpreter: {exc}", location=python) from None
     if proc.returncode != 0:
         raise SourceError("cannot read the environment's requirements", location=python)
-    data = json.loads(proc.stdout)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]  # after start-up output
+    try:
+        data = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        raise SourceError(
+            "the environment's requirements were not valid JSON", location=python
+        ) from None
     return (
         {k: [str(r) for r in v["requires"]] for k, v in data.items()},
         {k: str(v["version"]) for k, v in data.items()},

@@ -175,6 +175,13 @@ class Snapshot:
         )
 
 
+def last_line(text: str) -> str:
+    """The last non-empty line of an interpreter's output: what the script printed, after
+    anything the environment's start-up (a ``.pth``, ``sitecustomize``) printed first."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
 def interpreter_key(prefix: str) -> str:
     """The journal key of an environment: a hash of its resolved ``sys.prefix``."""
     return hashlib.sha256(os.path.realpath(prefix).encode()).hexdigest()[:16]
@@ -191,7 +198,7 @@ def prefix_of(python: str) -> str:
         raise InstallError(f"cannot run the target interpreter: {exc}", location=python) from None
     if proc.returncode != 0:
         raise InstallError("cannot run the target interpreter", location=python)
-    return proc.stdout.strip()
+    return last_line(proc.stdout).strip()
 
 
 def take(python: str) -> Snapshot:
@@ -216,7 +223,7 @@ def take(python: str) -> Snapshot:
         tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
         raise InstallError(f"cannot read the environment: {tail[0]}", location=python)
     try:
-        data = json.loads(proc.stdout)
+        data = json.loads(last_line(proc.stdout))
     except json.JSONDecodeError:
         raise InstallError("the environment snapshot was not valid JSON", location=python) from None
     return Snapshot.from_json(data)
