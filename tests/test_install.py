@@ -211,6 +211,14 @@ def test_data_scheme_file_overwriting_another_distribution(tmp_path: Path) -> No
     assert "installed by good" in issues[0].reason
 
 
+def test_shadowing_command_with_a_name_sharing_prefix(tmp_path: Path) -> None:
+    """Only the project named like the command owns it: 'sudoku' may not ship 'sudo'."""
+    for dist, command in (("sudoku", "sudo"), ("python-helper", "python"), ("gitx", "git")):
+        wheel = make_wheel(tmp_path, dist, "1.0", console_scripts={command: "m:main"})
+        found = wheels.inspect_wheel(wheel, dist)
+        assert ("shadow", "REVIEW") in {(i.check, i.verdict) for i in found.issues}, dist
+
+
 def test_inspect_wheel_benign(tmp_path: Path) -> None:
     pth = (
         "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "

@@ -170,9 +170,7 @@ def _shadows(script: str, dist_key: str) -> bool:
     if base.lower() not in SHADOWED_COMMANDS and stem not in SHADOWED_COMMANDS:
         return False
     # A project may own the command named after it (pip ships pip, pip3, pip3.12).
-    return not canonicalize_name(stem).startswith(dist_key) and not dist_key.startswith(
-        canonicalize_name(stem)
-    )
+    return canonicalize_name(stem) != dist_key
 
 
 def inspect_wheel(
