@@ -199,6 +199,25 @@ def test_local_file_index_hashes_files(tmp_path: Path, home: Path, monkeypatch: 
     assert {f.id for f in run(VerifySettings(paths=(str(req),))).findings} == {"hash-mismatch"}
 
 
+def test_no_index_with_local_find_links(
+    tmp_path: Path, home: Path, main_index: IndexServer
+) -> None:
+    """``--no-index --find-links DIR``: pip never asks an index, so the hashes are checked
+    against the files in DIR, not reported as tampered because an index lacks them."""
+    import hashlib
+
+    links = tmp_path / "wheels"
+    links.mkdir()
+    (links / "gamma-1.0.tar.gz").write_bytes(b"local sdist")
+    good = hashlib.sha256(b"local sdist").hexdigest()
+    req = _req(tmp_path, f"--no-index\n--find-links ./wheels\ngamma==1.0 --hash=sha256:{good}\n")
+    report = run(VerifySettings(paths=(str(req),)))
+    assert report.findings == () and report.unchecked == ()
+    assert "/simple/gamma/" not in main_index.requests
+    req.write_text(f"--no-index\n--find-links ./wheels\ngamma==1.0 --hash=sha256:{WRONG}\n")
+    assert {f.id for f in run(VerifySettings(paths=(str(req),))).findings} == {"hash-mismatch"}
+
+
 def test_page_parsers() -> None:
     files = parse_json_page(json.dumps({"files": [
         {"filename": "x-1.0-py3-none-any.whl", "url": "../../f/x.whl",

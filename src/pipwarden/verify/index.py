@@ -271,6 +271,16 @@ class IndexClient:
                 for p in sorted(directory.iterdir()) if p.is_file()
             ]
             return ProjectPage(index, canonical, url, exists=bool(files), files=tuple(files))
+        if directory.parent.is_dir():  # a flat --find-links directory: the files themselves
+            files = [
+                _with_local_hash(_file(p.name, p.as_uri(), {}, None, False, False))
+                for p in sorted(directory.parent.iterdir())
+                if p.is_file() and (
+                    parse_filename(p.name)[0] == canonical
+                    or _loose_version(p.name, canonical) is not None
+                )
+            ]
+            return ProjectPage(index, canonical, url, exists=bool(files), files=tuple(files))
         return ProjectPage(index, canonical, url, exists=False)
 
     def prefetch(self, pairs: Iterable[tuple[str, str]]) -> None:

@@ -83,18 +83,59 @@ def _declares_index_url(source: str, cache: dict[str, bool]) -> bool:
     return cache[source]
 
 
+_NO_INDEX_LINE = re.compile(r"^\s*--no-index\b", re.MULTILINE)
+_FIND_LINKS_LINE = re.compile(r"^\s*(?:-f|--find-links)(?:\s*=\s*|\s+|(?=[^\s=-]))(\S+)", re.MULTILINE)
+
+
+def _local_sources(source: str, cache: dict[str, tuple[bool, tuple[str, ...]]]) -> tuple[
+    bool, tuple[str, ...]
+]:
+    """Whether a requirements file says ``--no-index``, and its local ``--find-links``
+    directories (relative to the file, as pip resolves them) as ``file:`` URLs."""
+    if source not in cache:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = ""
+        links = []
+        for value in _FIND_LINKS_LINE.findall(text):
+            if "://" in value:
+                continue
+            directory = path.parent / value
+            if directory.is_dir():
+                links.append(directory.resolve().as_uri())
+        cache[source] = (bool(_NO_INDEX_LINE.search(text)), tuple(links))
+    return cache[source]
+
+
 def _dedupe(urls: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(u.rstrip("/") + "/" for u in urls if u))
 
 
-def indexes_for(dep: Dependency, config: IndexConfig, cache: dict[str, bool]) -> tuple[str, ...]:
+def indexes_for(
+    dep: Dependency,
+    config: IndexConfig,
+    cache: dict[str, bool],
+    links_cache: dict[str, tuple[bool, tuple[str, ...]]] | None = None,
+) -> tuple[str, ...]:
     """The indexes pip would consult for ``dep``, the way pip combines them.
 
     A lock file's own index URLs are exact. In a requirements file ``--index-url`` replaces
-    pip's configured index and ``--extra-index-url`` adds to pip's configured extras.
+    pip's configured index and ``--extra-index-url`` adds to pip's configured extras; its local
+    ``--find-links`` directories are sources too, the only ones with ``--no-index``.
     """
     if dep.index_urls and dep.format != "requirements":
         return _dedupe(dep.index_urls)
+    if dep.format == "requirements":
+        no_index, links = _local_sources(dep.source, {} if links_cache is None else links_cache)
+        if no_index:
+            return _dedupe(links)
+        return _dedupe([*_indexes(dep, config, cache), *links])
+    return _indexes(dep, config, cache)
+
+
+def _indexes(dep: Dependency, config: IndexConfig, cache: dict[str, bool]) -> tuple[str, ...]:
     if dep.index_urls and _declares_index_url(dep.source, cache):
         return _dedupe([dep.index_urls[0], *config.extra_index_urls, *dep.index_urls[1:]])
     return _dedupe([config.index_url, *config.extra_index_urls, *dep.index_urls])
@@ -126,13 +167,18 @@ def check_dependencies(
         return acc
     config = net.index_config()
     cache: dict[str, bool] = {}
-    plan = {id(dep): indexes_for(dep, config, cache) for dep in deps}
+    links: dict[str, tuple[bool, tuple[str, ...]]] = {}
+    plan = {id(dep): indexes_for(dep, config, cache, links) for dep in deps}
     client = IndexClient(offline=offline)
     client.prefetch((index, dep.name) for dep in deps for index in plan[id(dep)])
     memory = Memory(memory_path or home() / "provenance.sqlite")
     try:
         for dep in deps:
             key = _key(dep.name, dep.version)
+            if not plan[id(dep)]:
+                acc.add_unchecked(f"{dep.location}: {dep.name}=={dep.version}: --no-index and "
+                                  "no local --find-links directory to verify it against", key)
+                continue
             pages: list[ProjectPage] = []
             for index in plan[id(dep)]:
                 try:
