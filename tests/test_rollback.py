@@ -188,3 +188,15 @@ def test_compare_reports_missing_files_of_untouched_distributions(tmp_path: Path
     dist = snapshot.DistState("good", "good", "1.0", str(info), record=record)
     snap = snapshot.Snapshot("python", "/prefix", "3.11.0", {}, {"good": dist})
     assert compare(snap, snap, []) == ["good: good/__init__.py is missing"]
+
+
+def test_unusable_journal_directory_is_a_clear_error(tmp_path: Path) -> None:
+    from pipwarden.errors import InstallError
+
+    blocker = tmp_path / "home"
+    blocker.write_text("a file where PIPWARDEN_HOME should be a directory")
+    with (
+        pytest.raises(InstallError, match="cannot use the journal"),
+        Journal(blocker / "journal" / "abc").lock(),
+    ):
+        pass

@@ -148,13 +148,22 @@ class Journal:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Serialise pipwarden processes changing the same environment."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = (self.root / "lock").open("a")
+        except OSError as exc:
+            raise InstallError(
+                f"cannot use the journal: {exc.strerror}",
+                location=str(self.root),
+                hint="PIPWARDEN_HOME must be a writable directory",
+            ) from None
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX
-            yield
+            with handle:
+                yield
             return
-        with (self.root / "lock").open("a") as handle:
+        with handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
