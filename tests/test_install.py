@@ -628,3 +628,28 @@ def test_snapshot_ignores_start_up_output(tmp_path: Path) -> None:
     python = _noisy_python(tmp_path)
     assert snapshot.prefix_of(python) == os.path.realpath(sys.prefix)
     assert "pytest" in snapshot.take(python).dists
+
+
+def test_automatic_rollback_that_cannot_run_exits_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip failed, then the automatic rollback itself could not run (pip or the interpreter
+    gone): that is a failed rollback (exit 3, journal says so), not a plain install error."""
+    from pipwarden.errors import InstallError, RollbackError
+    from pipwarden.install import command, rollback
+    from pipwarden.install.apply import ApplyResult
+
+    journal = Journal(tmp_path / "journal")
+    before = _snap(good="1.0")
+    tx = journal.begin(command="install good", kind="install", before=before, python="python")
+
+    def cannot_run(*args: object, **kwargs: object) -> None:
+        raise InstallError("cannot run pip: no such file", location="python")
+
+    monkeypatch.setattr(rollback, "restore", cannot_run)
+    with pytest.raises(RollbackError) as caught:
+        command._recover(
+            journal, tx, before, "python", ["good"], ApplyResult(False, "pip died"), io.StringIO()
+        )
+    assert caught.value.exit_code == 3
+    assert journal.load(tx.id).status == "rollback-failed"

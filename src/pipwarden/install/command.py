@@ -429,7 +429,7 @@ def _recover(
         from pipwarden.install import rollback
 
         restored = rollback.restore(python, journal, before, prefer=tx.id, touched=touched)
-    except RollbackError as exc:
+    except (RollbackError, InstallError) as exc:  # InstallError: pip or the interpreter gone
         journal.save(replace(tx, status="rollback-failed", notes=(*tx.notes, exc.message)))
         raise RollbackError(
             f"pip failed and the automatic rollback failed too: {exc.message}",
@@ -505,6 +505,9 @@ def rollback_transaction(
         except RollbackError:
             journal.save(replace(rtx, status="rollback-failed"))
             raise
+        except InstallError as exc:  # pip or the interpreter could not be run part-way
+            journal.save(replace(rtx, status="rollback-failed"))
+            raise RollbackError(f"the rollback failed: {exc.message}", hint=exc.hint) from None
         status = "applied" if not result.differences else "rollback-failed"
         journal.save(replace(rtx, status=status, changes=result.changes, notes=result.differences))
         journal.save(replace(tx, status="rolled-back", rolled_back_by=rtx.id))
