@@ -653,3 +653,58 @@ def test_automatic_rollback_that_cannot_run_exits_3(
         )
     assert caught.value.exit_code == 3
     assert journal.load(tx.id).status == "rollback-failed"
+
+
+def _sdist(directory: Path, name: str, version: str, marker: Path) -> None:
+    """An sdist whose in-tree build backend leaves ``marker`` when pip runs it."""
+    import tarfile
+
+    directory.mkdir(parents=True, exist_ok=True)
+    backend = (
+        "import os\n"
+        f"open({str(marker)!r}, 'a').close()\n"
+        "def get_requires_for_build_wheel(config_settings=None):\n    return []\n"
+        "def prepare_metadata_for_build_wheel(target, config_settings=None):\n"
+        f"    info = os.path.join(target, '{name}-{version}.dist-info')\n"
+        "    os.makedirs(info)\n"
+        "    with open(os.path.join(info, 'METADATA'), 'w') as handle:\n"
+        f"        handle.write('Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n')\n"
+        f"    return '{name}-{version}.dist-info'\n"
+        "def build_wheel(target, config_settings=None, metadata_directory=None):\n"
+        "    raise SystemExit('not in this test')\n"
+    )
+    files = {
+        "pyproject.toml": (
+            '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+            f'[project]\nname = "{name}"\nversion = "{version}"\n'
+        ),
+        "backend.py": backend,
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+    }
+    with tarfile.open(directory / f"{name}-{version}.tar.gz", "w:gz") as archive:
+        for relative, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{name}-{version}/{relative}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+def test_sdist_build_code_does_not_run_before_the_verdict(
+    env: dict[str, Path], pwhome: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    marker = tmp_path / "build-code-ran"
+    links = tmp_path / "links"
+    _sdist(links, "sdistonly", "1.0", marker)
+    argv = ["install", "--python", str(env["python"]), "--no-index", "--find-links", str(links)]
+    code = main([*argv, "--dry-run", "sdistonly"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--allow-build" in err and "Traceback" not in err
+    assert not marker.exists()  # pip was never allowed to build it
+    # With an explicit opt-in pip prepares its metadata (running the backend), and the plan
+    # says that building it runs its code.
+    code = main([*argv, "--dry-run", "--allow-build", "sdistonly"])
+    out = capsys.readouterr().out
+    assert marker.exists()
+    assert code == 0 and "REVIEW" in out and "sdistonly" in out
+    assert freeze(env["python"]).split() == []

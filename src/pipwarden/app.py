@@ -77,14 +77,14 @@ def vet(settings: VetSettings) -> Report:
 
 
 def install(settings: InstallSettings) -> int:
-    from pipwarden.install.driver import Driver
+    from pipwarden.install.driver import Driver, planning_args
     from pipwarden.install.plan import split_pip_args
 
     if not settings.pip_args:
         raise UsageError("nothing to install", hint="pipwarden install NAME ... (pip's arguments)")
     split_pip_args(settings.pip_args)  # refuse --target and friends before running anything
     # Start pip's planning first, so that it overlaps with loading the checks.
-    driver = Driver.start(settings.python, settings.pip_args)
+    driver = Driver.start(settings.python, planning_args(settings.pip_args, settings.allow_build))
     try:
         from pipwarden.install.command import install as run_install
     except BaseException:
@@ -98,6 +98,7 @@ def install(settings: InstallSettings) -> int:
         offline=settings.offline,
         verbose=settings.verbose,
         started=driver,
+        allow_build=settings.allow_build,
     ).exit_code
 
 

@@ -135,6 +135,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     install.add_argument("--yes", "-y", action="store_true", help="proceed on REVIEW without asking")
     install.add_argument("--dry-run", action="store_true", help="plan and check, install nothing")
     install.add_argument("--offline", action="store_true", help="skip online reputation checks")
+    install.add_argument(
+        "--allow-build",
+        action="store_true",
+        help="let pip build sdists while planning (runs their code before any check)",
+    )
     install.add_argument("-v", "--verbose", action="store_true", help="show every detail")
 
     rollback = sub.add_parser("rollback", help="undo an install transaction")

@@ -112,6 +112,7 @@ def install(args: argparse.Namespace, color: bool) -> int:
         offline=args.offline,
         verbose=args.verbose,
         color=color,
+        allow_build=args.allow_build,
     )
     return app.install(settings)
 

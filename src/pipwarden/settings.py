@@ -159,6 +159,7 @@ class InstallSettings(CommonSettings):
     pip_args: tuple[str, ...] = ()
     yes: bool = False
     dry_run: bool = False
+    allow_build: bool = False  # let pip build sdists while planning (runs their code)
 
 
 @dataclass(frozen=True)

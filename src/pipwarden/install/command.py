@@ -23,7 +23,7 @@ from packaging.utils import canonicalize_name
 from pipwarden.errors import InstallError, RollbackError
 from pipwarden.install import apply as apply_mod
 from pipwarden.install import guard, plan, snapshot, wheels
-from pipwarden.install.driver import Driver, resolve_python
+from pipwarden.install.driver import Driver, planning_args, resolve_python
 from pipwarden.install.journal import Change, Journal, Transaction
 from pipwarden.models import (
     AnyFinding,
@@ -301,14 +301,17 @@ def install(
     command: str | None = None,
     out: TextIO | None = None,
     started: Driver | None = None,
+    allow_build: bool = False,
 ) -> InstallOutcome:
-    """The guarded install. ``started``: a driver already running (see :mod:`.driver`)."""
+    """The guarded install. ``started``: a driver already running (see :mod:`.driver`),
+    started with :func:`planning_args`. Without ``allow_build`` pip plans with wheels only:
+    preparing an sdist's metadata runs its build code, before any verdict could stop it."""
     out = out or sys.stdout
     driver = started
     try:
         args = plan.split_pip_args(pip_args)
         if driver is None:
-            driver = Driver.start(python, pip_args)
+            driver = Driver.start(python, planning_args(pip_args, allow_build))
         return _install(
             driver,
             args,
@@ -346,7 +349,9 @@ def _install(
     if report is None:
         raise InstallError(
             "pip could not plan the install:\n" + driver.output_tail(),
-            hint="the same arguments fail with plain pip install --dry-run",
+            hint="the same arguments fail with plain pip install --dry-run; if a package has "
+            "no wheel, pip would have to build it, which runs its code: vet it "
+            "(pipwarden vet NAME), then rerun with --allow-build",
         )
     planned = plan.parse_report(report, target)
     if not planned.items:

@@ -67,6 +67,14 @@ def resolve_python(python: str | None) -> str:
     return found
 
 
+def planning_args(pip_args: Sequence[str], allow_build: bool) -> list[str]:
+    """pip's arguments for the planning dry-run: wheels only unless building was allowed
+    (local paths and editables, the user's own code, are still built by pip)."""
+    if allow_build:
+        return list(pip_args)
+    return [*pip_args, "--only-binary", ":all:"]
+
+
 class Driver:
     """The running driver process for one ``pipwarden install``."""
 
