@@ -220,3 +220,18 @@ def test_include_of_a_fifo_is_an_error_not_a_hang(tmp_path: Path) -> None:
     assert [d.name for d in result.dependencies] == ["x"]
     assert len(result.errors) == 1 and result.errors[0].startswith(f"{path}:1: ")
     assert "not a regular file" in result.errors[0]
+
+
+def test_a_long_run_of_spaces_is_read_in_linear_time() -> None:
+    # pip's comment pattern (^|\s+)#.*$ backtracks quadratically over a run of spaces: a
+    # hostile 50 kB line took 40 seconds
+    import time
+
+    start = time.perf_counter()
+    result = parse_text("a==1.0" + " " * 200_000 + "x\nb==2.0  # note\n", MarkerEnvironment(None))
+    assert time.perf_counter() - start < 5
+    assert [d.name for d in result.dependencies] == ["b"] and len(result.errors) == 1
+    # comments still end where pip ends them
+    text = "c==1.0 #x\n  # only a comment \\\nd==2.0\ne==3.0#not-a-comment\n"
+    result = parse_text(text, MarkerEnvironment(None))
+    assert [(d.name, d.line) for d in result.dependencies] == [("c", 1), ("d", 3)]

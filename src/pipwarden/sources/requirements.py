@@ -37,7 +37,10 @@ FORMAT = "requirements"
 STDIN = "<stdin>"
 
 # pip/_internal/req/req_file.py
-_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+# pip's (^|\s+)#.*$, without its quadratic backtracking over a long run of spaces: a "#" at
+# the start or after whitespace (callers strip what is left)
+_COMMENT_RE = re.compile(r"(?:^|(?<=\s))#.*$")
+_COMMENT_LINE_RE = re.compile(r"\s*#")
 _ENV_VAR_RE = re.compile(r"(?P<var>\$\{(?P<name>[A-Z0-9_]+)\})")
 _VIA_START_RE = re.compile(r"^#\s*via\b\s*(?P<rest>.*)$")
 _VIA_ITEM_RE = re.compile(r"^#\s{2,}(?P<item>\S.*)$")
@@ -134,8 +137,8 @@ def _logical_lines(content: str) -> list[tuple[int, str]]:
     primary = 0
     parts: list[str] = []
     for number, line in enumerate(content.splitlines(), start=1):
-        if not line.endswith("\\") or _COMMENT_RE.match(line):
-            if _COMMENT_RE.match(line):
+        if not line.endswith("\\") or _COMMENT_LINE_RE.match(line):
+            if _COMMENT_LINE_RE.match(line):
                 line = " " + line
             if parts:
                 parts.append(line)
