@@ -708,3 +708,24 @@ def test_sdist_build_code_does_not_run_before_the_verdict(
     assert marker.exists()
     assert code == 0 and "REVIEW" in out and "sdistonly" in out
     assert freeze(env["python"]).split() == []
+
+
+def test_a_pip_folder_in_the_current_directory_never_runs(
+    env: dict[str, Path],
+    pwhome: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``python -c``/``-m pip`` put the current directory first on sys.path: a project with a
+    ``pip/`` or ``json.py`` of its own must not have it run by pipwarden."""
+    project = tmp_path / "project"
+    marker = tmp_path / "hijacked"
+    for module in ("pip/__init__.py", "json.py"):
+        path = project / module
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"open({str(marker)!r}, 'a').close()\nraise SystemExit(9)\n")
+    monkeypatch.chdir(project)
+    assert _install(env, "--dry-run", "alpha") == 0
+    assert capsys.readouterr().out.startswith("plan: add 2")
+    assert not marker.exists()

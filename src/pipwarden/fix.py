@@ -457,11 +457,11 @@ def resolver_check(python: str, requirements_file: Path) -> str | None:
     import subprocess
     import tempfile
 
+    from pipwarden.pyexec import pip_argv
+
     with tempfile.TemporaryDirectory(prefix="pipwarden-fix-") as tmp:
         command = [
-            python,
-            "-m",
-            "pip",
+            *pip_argv(python),
             "install",
             "--dry-run",
             "--ignore-installed",

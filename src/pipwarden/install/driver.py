@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipwarden.errors import InstallError, UsageError
+from pipwarden.pyexec import SAFE_PATH
 
 _DRIVER = r"""
 import json, os, sys
@@ -94,7 +95,7 @@ class Driver:
                 [
                     python,
                     "-c",
-                    SNAPSHOT_CODE + _DRIVER,
+                    SAFE_PATH + SNAPSHOT_CODE + _DRIVER,
                     str(write_fd),
                     str(self.report),
                     str(self.snapshot_file),

@@ -24,6 +24,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from pipwarden.errors import InstallError, UsageError
+from pipwarden.pyexec import pip_argv
 
 PIP_TIMEOUT = 3600
 
@@ -300,7 +301,7 @@ def run_pip(
     python: str, args: Sequence[str], *, quiet_output: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m pip ARGS`` and return the finished process (never raises on exit != 0)."""
-    command = [python, "-m", "pip", *args]
+    command = [*pip_argv(python), *args]
     try:
         return subprocess.run(
             command,

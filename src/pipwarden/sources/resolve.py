@@ -24,6 +24,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 
 from pipwarden.models import Dependency, PackageName, Skipped
+from pipwarden.pyexec import pip_argv
 from pipwarden.sources._common import (
     MarkerEnvironment,
     Unpinned,
@@ -38,7 +39,7 @@ TIMEOUT = 900.0
 
 def pip_command(python: str, requirements: Path, index_urls: Sequence[str] = ()) -> list[str]:
     command = [
-        python, "-m", "pip", "install", "--dry-run", "--ignore-installed",
+        *pip_argv(python), "install", "--dry-run", "--ignore-installed",
         "--only-binary", ":all:", "--quiet", "--disable-pip-version-check",
         "--report", "-", "-r", str(requirements),
     ]
