@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import socket
 import sys
 from collections.abc import Iterator
@@ -43,7 +44,7 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def vet_home(built_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("PIPWARDEN_HOME", str(built_home))
-    monkeypatch.setenv("PIP_CONFIG_FILE", str(tmp_path / "no-pip.conf"))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # no pip.conf of this machine
     monkeypatch.delenv("PIP_EXTRA_INDEX_URL", raising=False)
     (built_home / "cache.sqlite").unlink(missing_ok=True)
     return built_home
@@ -206,3 +207,31 @@ def test_known_vulnerabilities_of_a_pinned_version(
     assert first["verdict"] == "REVIEW"
     assert "1 known vulnerability (worst: high); fixed in 1.5" in first["reasons"]
     assert second["verdict"] == "OK"
+
+
+def test_project_on_an_extra_index_exists(
+    index: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pip looks at every configured index: a project served only by the extra index (a
+    private mirror, say) is not 'no such project'."""
+    import http.server
+    import threading
+
+    class Empty(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_error(404)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    empty = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Empty)
+    threading.Thread(target=empty.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("PIP_EXTRA_INDEX_URL", server_mod.simple_url(index))
+        monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{empty.server_address[1]}/simple/")
+        code, report = as_json(capsys, "requests==2.32.3", "no-such-project")
+    finally:
+        empty.shutdown()
+        empty.server_close()
+    assert verdicts(report) == {"requests": "OK", "no-such-project": "BLOCK"}
+    assert code == 1

@@ -152,7 +152,13 @@ def download(
 
 
 def _pip_config_files() -> list[Path]:
-    """pip's configuration files, lowest priority first (global, user, site)."""
+    """pip's configuration files, lowest priority first (global, user, site).
+
+    As in pip, ``PIP_CONFIG_FILE`` set to the null device means: no configuration files.
+    """
+    env_file = os.environ.get("PIP_CONFIG_FILE")
+    if env_file == os.devnull:
+        return []
     files: list[Path] = []
     xdg_dirs = os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(os.pathsep)
     files += [Path(d) / "pip" / "pip.conf" for d in xdg_dirs if d]
@@ -162,8 +168,7 @@ def _pip_config_files() -> list[Path]:
     xdg_home = Path(os.environ.get("XDG_CONFIG_HOME", home / ".config"))
     files.append(xdg_home / "pip" / "pip.conf")
     files.append(Path(sys.prefix) / "pip.conf")
-    env_file = os.environ.get("PIP_CONFIG_FILE")
-    if env_file and env_file != os.devnull:
+    if env_file:
         files.append(Path(env_file))
     return files
 

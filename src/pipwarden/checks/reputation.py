@@ -466,7 +466,39 @@ def fetch_project(
     offline: bool = False,
     version: str | None = None,
 ) -> ProjectInfo:
-    """Fetch and parse what the index says about ``name`` (canonical)."""
+    """Fetch and parse what the indexes say about ``name`` (canonical): the first index that
+    has the project answers (pip looks at every configured index, so a private project on
+    an ``--extra-index-url`` exists). An index that fails only matters if none has it."""
+    first: ProjectInfo | None = None
+    error: NetworkError | None = None
+    for url in index.all:
+        if not url.startswith(("http://", "https://")):
+            continue  # a local (file://) index has no JSON API: it can say nothing here
+        try:
+            info = _fetch_one(name, net.IndexConfig(url), cache, offline, version)
+        except NetworkError as exc:
+            error = error or exc
+            continue
+        if info.exists:
+            return info
+        first = first or info
+    if error is not None:
+        raise error
+    if first is None:
+        raise NetworkError(
+            "no configured index is reachable over HTTP(S): reputation not checked",
+            location=index.index_url,
+        )
+    return first
+
+
+def _fetch_one(
+    name: str,
+    index: net.IndexConfig,
+    cache: Cache | None,
+    offline: bool,
+    version: str | None,
+) -> ProjectInfo:
     url = f"{net.json_api_base(index.index_url)}{urllib.parse.quote(name)}/json"
     response = cached_get(url, cache, offline=offline, accept="application/json")
     if response.status == 404:
