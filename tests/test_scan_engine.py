@@ -119,6 +119,12 @@ def test_config_table_select_and_exclude(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["scan", "--format", "json"]) == 1
     write(tmp_path, "pyproject.toml", "[tool.pipwarden.scan]\nexclude = 3\n")
     assert main(["scan"]) == 2
+    capsys.readouterr()
+    for bad, field in (("select = 5", "tool.pipwarden.scan.select"), ('fail-on = "bogus"', "tool.pipwarden.scan")):
+        write(tmp_path, "pyproject.toml", f"[tool.pipwarden.scan]\n{bad}\n")
+        assert main(["scan"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "pyproject.toml" in err and field in err
 
 
 def test_crashing_rule_becomes_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,7 @@ from pipwarden import app
 from pipwarden.errors import UsageError
 from pipwarden.models import Report
 from pipwarden.settings import (
+    FAIL_ON_CHOICES,
     AuditSettings,
     DbUpdateSettings,
     FixSettings,
@@ -167,33 +168,42 @@ def verify(args: argparse.Namespace, color: bool) -> int:
 
 def scan(args: argparse.Namespace, color: bool) -> int:
     first = Path(args.paths[0]) if args.paths else Path.cwd()
-    config, _origin = load_project_config(first)
+    config, origin = load_project_config(first)
+    where = f"{origin}: tool.pipwarden.scan" if origin else "tool.pipwarden.scan"
     scan_config = config.get("scan", {})
     if not isinstance(scan_config, dict):
-        raise UsageError("[tool.pipwarden.scan] must be a table")
+        raise UsageError("must be a table", location=where)
+    fail_on = args.fail_on or str(scan_config.get("fail-on", "low"))
+    if fail_on not in FAIL_ON_CHOICES:
+        raise UsageError(
+            f"fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}", location=where
+        )
     settings = ScanSettings(
         paths=tuple(args.paths) or (".",),
-        select=_codes(args.select) or _codes(scan_config.get("select")),
-        ignore=_codes(args.ignore) + _codes(scan_config.get("ignore")),
+        select=_codes(args.select) or _codes(scan_config.get("select"), f"{where}.select"),
+        ignore=_codes(args.ignore) + _codes(scan_config.get("ignore"), f"{where}.ignore"),
         format=args.format,
         output=Path(args.output) if args.output else None,
         verbose=args.verbose,
         color=color,
-        fail_on=args.fail_on or str(scan_config.get("fail-on", "low")),
+        fail_on=fail_on,
         extra=scan_config,
     )
     return _emit(app.scan(settings), args, color)
 
 
-def _codes(value: object) -> tuple[str, ...]:
-    if not value:
+def _codes(value: object, where: str | None = None) -> tuple[str, ...]:
+    if value is None or value == "" or value == []:
         return ()
     if isinstance(value, str):
         items = value.split(",")
     elif isinstance(value, list):
         items = [str(v) for v in value]
     else:
-        raise UsageError(f"rule codes must be a list or a comma-separated string, not {value!r}")
+        raise UsageError(
+            f"rule codes must be a list or a comma-separated string, not {value!r}",
+            location=where,
+        )
     return tuple(i.strip().upper() for i in items if i.strip())
 
 
