@@ -272,3 +272,11 @@ def test_same_package_at_two_versions_gets_its_own_fix(project: Path, capsys: py
     rows = {(p["source"].rsplit("/", 1)[-1], p["version"]): p["fix"] for p in json.loads(out)["extra"]["packages"]}
     assert code == 1
     assert rows == {("a.txt", "1.0"): "1.5", ("b.txt", "2.1"): "2.2"}
+
+
+def test_bad_fail_on_in_config(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "requirements.txt").write_text("webfw==2.5.1\n")
+    (project / "pyproject.toml").write_text('[tool.pipwarden]\nfail-on = "severe"\n')
+    code, out, err = run(["audit", "requirements.txt", "--offline"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and "pyproject.toml: tool.pipwarden" in err and "'severe'" in err

@@ -45,11 +45,16 @@ def _emit(report: Report, args: argparse.Namespace, color: bool) -> int:
     return report.exit_code
 
 
-def _fail_on(args: argparse.Namespace, config: dict[str, object]) -> str:
+def _fail_on(args: argparse.Namespace, config: dict[str, object], origin: str | None) -> str:
     if args.fail_on:
         return str(args.fail_on)
-    value = config.get("fail-on", config.get("fail_on", "low"))
-    return str(value)
+    value = str(config.get("fail-on", config.get("fail_on", "low")))
+    if value not in FAIL_ON_CHOICES:
+        raise UsageError(
+            f"fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not {value!r}",
+            location=f"{origin}: tool.pipwarden" if origin else "tool.pipwarden",
+        )
+    return value
 
 
 def audit(args: argparse.Namespace, color: bool) -> int:
@@ -67,7 +72,7 @@ def audit(args: argparse.Namespace, color: bool) -> int:
         offline=args.offline,
         verbose=args.verbose,
         color=color,
-        fail_on=_fail_on(args, config),
+        fail_on=_fail_on(args, config, origin),
         ignores=ignores,
         allow_partial=args.allow_partial,
         include_self=args.include_self,
