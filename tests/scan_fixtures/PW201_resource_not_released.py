@@ -1,6 +1,7 @@
 # ruff: noqa
 """Fixture for PW201."""
 import json
+import os
 import socket
 import sqlite3
 import subprocess
@@ -82,3 +83,14 @@ def ok_none_guard(path):
     finally:
         if f is not None:
             f.close()
+
+
+def ok_descriptor_handed_to_fdopen(path):
+    fd = os.open(path, os.O_RDONLY)  # ok
+    try:
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        return handle.read()

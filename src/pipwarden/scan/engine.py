@@ -12,12 +12,12 @@ import fnmatch
 import importlib.util
 import os
 import re
-import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipwarden.errors import UsageError
+from pipwarden.files import read_regular
 from pipwarden.models import CodeFinding, Report, Severity
 from pipwarden.scan.rule import FileContext, Hit, Rule
 from pipwarden.scan.rules import select_rules
@@ -188,12 +188,7 @@ MAX_FILE_BYTES = 16 * 1024 * 1024  # a larger "source file" is not read
 def _read_limited(path: Path) -> bytes:
     """A regular file's bytes, at most MAX_FILE_BYTES; FIFOs and devices are refused
     without blocking (O_NONBLOCK), larger files raise OSError."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError("not a regular file")
-        data = handle.read(MAX_FILE_BYTES + 1)
+    data = read_regular(path, MAX_FILE_BYTES)
     if len(data) > MAX_FILE_BYTES:
         raise OSError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     return data

@@ -54,6 +54,8 @@ RELEASE_METHODS = frozenset(
         "dispose", "shutdown", "terminate", "kill", "__exit__", "detach", "join", "logout",
     }
 )
+# Calls that take over a tracked descriptor: closing what they return closes it.
+FD_OWNERS = frozenset({"os.fdopen"})
 OWNERS = frozenset(
     {
         "closing", "contextlib.closing", "aclosing", "contextlib.aclosing", "enter_context",
@@ -424,8 +426,12 @@ class ResourceAnalysis:
         if kind is not None and isinstance(value, ast.Call):
             wrapped = astutil.arg(value, 0, "fileobj") or astutil.keyword(value, "fileobj")
             if isinstance(wrapped, ast.Name) and any(v == wrapped.id for v, _ in state):
-                # ZipFile(fp) over a file we already track: closing fp releases both
-                return _Out(self._events_args(value, state), exc=exc)
+                if astutil.qualname(value.func, self.imports) in FD_OWNERS:
+                    # os.fdopen(fd): the new file object owns the descriptor from here on
+                    state = self._drop(state, {wrapped.id})
+                else:
+                    # ZipFile(fp) over a file we already track: closing fp releases both
+                    return _Out(self._events_args(value, state), exc=exc)
             state = self._events_args(value, state)
             names = [astutil.dotted(t) for t in targets]
             simple = [n for n in names if n is not None and "." not in n and n not in self.globals]

@@ -8,9 +8,7 @@ line or key path); problems confined to one entry are recorded in ``Collector.er
 from __future__ import annotations
 
 import functools
-import os
 import re
-import stat
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import SourceError
+from pipwarden.files import read_regular
 from pipwarden.models import Dependency, PackageName, Skipped
 from pipwarden.names import canonicalize_name, parse_version
 
@@ -50,13 +49,8 @@ def read_text(path: Path, *, display: str | None = None) -> str:
     """The text of a dependency file: size-limited, UTF-8 (BOM tolerated)."""
     where = display or str(path)
     try:
-        # O_NONBLOCK and a regular file only: an include of a FIFO or a device (a symlink to
-        # one can be committed) must not block the run
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise OSError("not a regular file")
-            data = handle.read(MAX_FILE_BYTES + 1)
+        # a regular file only: an include of a FIFO or a device must not block the run
+        data = read_regular(path, MAX_FILE_BYTES)
     except (OSError, ValueError) as exc:
         message = getattr(exc, "strerror", None) or str(exc)
         raise SourceError(f"cannot read file: {message}", location=where) from None
