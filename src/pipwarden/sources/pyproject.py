@@ -10,7 +10,7 @@ Manifests rarely pin: ranges (``>=1``, Poetry's ``^1.2`` / ``~1.2``) become
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,36 +37,45 @@ _MAX_GROUP_DEPTH = 100
 
 
 class _Lines:
-    """Cheap line lookups in the TOML text for ``Dependency.line``."""
+    """Cheap line lookups in the TOML text for ``Dependency.line``.
+
+    Headers are found once; within a section the search resumes after the previous hit
+    (entries are read in file order), so a file of N entries costs O(lines), not O(N x lines).
+    """
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
+        self._headers: dict[str, int] = {}
+        self._cursors: dict[tuple[str, str], int] = {}
 
     def header(self, name: str) -> int:
         """0-based index of the ``[name]`` header line, or 0."""
-        pattern = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(
-            rf"(\"{re.escape(p)}\"|'{re.escape(p)}'|{re.escape(p)})" for p in name.split(".")
-        ) + r"\s*\]\s*(#.*)?$")
-        for index, line in enumerate(self.lines):
-            if pattern.match(line):
-                return index
-        return 0
+        if name not in self._headers:
+            pattern = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(
+                rf"(\"{re.escape(p)}\"|'{re.escape(p)}'|{re.escape(p)})" for p in name.split(".")
+            ) + r"\s*\]\s*(#.*)?$")
+            self._headers[name] = next(
+                (index for index, line in enumerate(self.lines) if pattern.match(line)), 0
+            )
+        return self._headers[name]
+
+    def _find(self, kind: str, section: str, hit: Callable[[str], bool]) -> int | None:
+        start = self.header(section)
+        cursor = self._cursors.get((kind, section), start)
+        for span in (range(cursor, len(self.lines)), range(start, cursor)):
+            for index in span:
+                if hit(self.lines[index]):
+                    self._cursors[(kind, section)] = index + 1
+                    return index + 1
+        return None
 
     def key(self, section: str, key: str) -> int | None:
-        start = self.header(section)
         pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[=.]")
-        for index in range(start, len(self.lines)):
-            if pattern.match(self.lines[index]):
-                return index + 1
-        return None
+        return self._find("key", section, lambda line: pattern.match(line) is not None)
 
     def string(self, section: str, text: str) -> int | None:
-        start = self.header(section)
         needles = (f'"{text}"', f"'{text}'")
-        for index in range(start, len(self.lines)):
-            if any(needle in self.lines[index] for needle in needles):
-                return index + 1
-        return None
+        return self._find("string", section, lambda line: any(n in line for n in needles))
 
 
 def parse(path: Path, markers: MarkerEnvironment) -> Collector:
