@@ -118,6 +118,22 @@ def test_rewrite_pyproject_in_place() -> None:
     assert len(result.changed) == 2
 
 
+def test_rewrite_pyproject_only_on_the_declaring_line() -> None:
+    text = (
+        "[project]\n"
+        "dependencies = [\n"
+        '    "jinja2==2.10",\n'
+        "]\n"
+        '# was: "jinja2==2.10"\n'
+        "[tool.other]\n"
+        'pinned = "jinja2==2.10"\n'
+    )
+    with_line = rewrite_pyproject(text, [Upgrade("jinja2", "2.10", "2.11.3", (), line=3)])
+    assert with_line.text == text.replace('    "jinja2==2.10"', '    "jinja2==2.11.3"')
+    without_line = rewrite_pyproject(text, [Upgrade("jinja2", "2.10", "2.11.3", ())])
+    assert '# was: "jinja2==2.10"' in without_line.text  # comments are never rewritten
+
+
 def test_calendar_versions_are_not_major_upgrades(tmp_path: Path) -> None:
     from pipwarden.fix import plan_fixes
     from test_install_support import build_store as build

@@ -271,9 +271,31 @@ _QUOTED = re.compile(r"\"(?P<d>[^\"\n\\]*)\"|'(?P<s>[^'\n\\]*)'")
 
 
 def rewrite_pyproject(text: str, upgrades: Iterable[Upgrade], source: str = "") -> Rewrite:
-    """Change ``"name==old"`` requirement strings (PEP 621 / PEP 735 lists) in place."""
-    wanted = {(canonicalize_name(u.name), u.current): u for u in upgrades}
+    """Change ``"name==old"`` requirement strings (PEP 621 / PEP 735 lists) in place.
+
+    An upgrade that knows its line changes that line only (the same quoted pin in a comment
+    or in another tool's table stays as it is); one without a line changes any non-comment
+    line that holds the pin.
+    """
+    all_upgrades = list(upgrades)
     changed: list[Upgrade] = []
+    by_line: dict[int, list[Upgrade]] = {}
+    loose = [u for u in all_upgrades if u.line is None]
+    for u in all_upgrades:
+        if u.line is not None:
+            by_line.setdefault(u.line, []).append(u)
+    out_lines: list[str] = []
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        here = by_line.get(number, [])
+        if not line.lstrip().startswith("#"):
+            here = here + loose
+        out_lines.append(_rewrite_pins(line, here, changed) if here else line)
+    return Rewrite("".join(out_lines), tuple(dict.fromkeys(changed)), ())
+
+
+def _rewrite_pins(text: str, upgrades: Iterable[Upgrade], changed: list[Upgrade]) -> str:
+    """Replace the quoted ``name==old`` strings of ``upgrades`` in ``text`` (one line)."""
+    wanted = {(canonicalize_name(u.name), u.current): u for u in upgrades}
 
     def replace(m: re.Match[str]) -> str:
         quote = '"' if m["d"] is not None else "'"
@@ -299,8 +321,7 @@ def rewrite_pyproject(text: str, upgrades: Iterable[Upgrade], source: str = "") 
         changed.append(upgrade)
         return f"{quote}{new_body}{quote}"
 
-    new_text = _QUOTED.sub(replace, text)
-    return Rewrite(new_text, tuple(dict.fromkeys(changed)), ())
+    return _QUOTED.sub(replace, text)
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
