@@ -336,3 +336,17 @@ def test_installed_requirements_ignores_start_up_output(tmp_path: Path) -> None:
     script.chmod(0o755)
     requires, versions = installed_requirements(str(script))
     assert "pytest" in versions and "pytest" in requires
+
+
+@pytest.mark.parametrize("command", ["fix", "outdated"])
+def test_unreadable_input_is_exit_2(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], store_home: Path
+) -> None:
+    from pipwarden.cli import main
+
+    bad = tmp_path / "requirements.txt"
+    bad.write_bytes(b"\xff\xfe\x00not text")
+    for target, problem in ((tmp_path / "missing.txt", "no such file"), (bad, "requirement")):
+        assert main([command, str(target), "--offline"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {target}") and problem in err, err

@@ -4,8 +4,9 @@ for the interactive commands); none of them parses argv or prints the report."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
-from pipwarden.errors import UsageError
+from pipwarden.errors import SourceError, UsageError
 from pipwarden.models import Report
 from pipwarden.settings import (
     AuditSettings,
@@ -18,6 +19,14 @@ from pipwarden.settings import (
     VetSettings,
     store_path,
 )
+
+
+def _fail_closed(errors: Sequence[str]) -> None:
+    """Input that could not be read stops the command: nothing is reported as fine."""
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise SourceError(f"{errors[0]}{more}", hint="fix the input and run the command again")
+
 
 # --- db -----------------------------------------------------------------------------------------
 
@@ -115,7 +124,6 @@ def history(settings: RollbackSettings) -> int:
 
 
 def fix(settings: FixSettings) -> int:
-    from collections.abc import Sequence
     from pathlib import Path
 
     from pipwarden import fix as fixing
@@ -161,8 +169,7 @@ def fix(settings: FixSettings) -> int:
                 install=install_pins, write=write,
             )
         result = collect(paths, python=settings.python, offline=settings.offline)
-        for error in result.errors:
-            sys.stderr.write(f"warning: {error}\n")
+        _fail_closed(result.errors)
         return fixing.fix_files(
             paths, result.dependencies, result.formats, store, options,
             versions=index.versions, hashes=hashes, write=write,
@@ -181,7 +188,8 @@ def outdated(settings: AuditSettings) -> Report:
         source = collect(list(settings.paths), python=settings.python, offline=settings.offline)
     else:
         source = collect_environment(settings.python)
-    warnings = [str(e) for e in source.errors]
+    _fail_closed(source.errors)
+    warnings: list[str] = []
     vulns: list[VulnerabilityFinding] = []
     store = Store.open(store_path()) if store_path().is_file() else None
     if store is None:
