@@ -26,3 +26,11 @@ def test_json_golden(name: str, build: object) -> None:
     if os.environ.get("PIPWARDEN_UPDATE_GOLDEN"):
         path.write_text(pretty, encoding="utf-8")
     assert pretty == path.read_text(encoding="utf-8"), "PIPWARDEN_UPDATE_GOLDEN=1 to refresh"
+
+
+def test_every_finding_kind_is_in_the_contract() -> None:
+    from typing import get_args
+
+    from pipwarden.models import FINDING_KINDS, AnyFinding
+
+    assert sorted(cls.kind for cls in get_args(AnyFinding)) == sorted(FINDING_KINDS)

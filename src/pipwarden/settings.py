@@ -35,9 +35,6 @@ def cache_path() -> Path:
     return home() / "cache.sqlite"
 
 
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
 
 @dataclass(frozen=True)
 class IgnoreRule:

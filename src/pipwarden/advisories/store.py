@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipwarden.advisories.osv import Affected
 from pipwarden.errors import StoreError
-from pipwarden.models import Advisory, AdvisoryId, PackageName, Severity, StoreInfo
+from pipwarden.models import Advisory, AdvisoryId, Severity, StoreInfo
 
 SCHEMA_VERSION = 4
 STALE_DAYS = 7
@@ -291,9 +291,6 @@ class Store:
         return int(row[0]) if row else None
 
 
-def open_store(path: Path) -> Store:
-    return Store.open(path)
-
 
 def create_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(SCHEMA)
@@ -302,8 +299,3 @@ def create_schema(conn: sqlite3.Connection) -> None:
 def write_meta(conn: sqlite3.Connection, items: Iterable[tuple[str, str]]) -> None:
     conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(items))
 
-
-def normalise_package(name: str) -> PackageName:
-    from packaging.utils import canonicalize_name
-
-    return PackageName(canonicalize_name(name))
