@@ -248,6 +248,18 @@ def test_fix_requirements_dry_run_then_write(
     )
 
 
+def _conflicting_wheels(
+    tmp_path: Path, local_index: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """./wheels where app 1.0 needs beta<1.1, so upgrading beta to 1.2 cannot resolve."""
+    index_dir, url = local_index
+    _wheels(index_dir)
+    make_wheel(tmp_path / "wheels", "beta", "1.0")
+    make_wheel(tmp_path / "wheels", "beta", "1.2")
+    make_wheel(tmp_path / "wheels", "app", "1.0", requires=("beta<1.1",))
+    monkeypatch.setenv("PIP_INDEX_URL", url)
+
+
 def test_fix_refuses_what_pip_cannot_resolve(
     tmp_path: Path,
     fix_home: Path,
@@ -255,12 +267,7 @@ def test_fix_refuses_what_pip_cannot_resolve(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    index_dir, url = local_index
-    _wheels(index_dir)
-    make_wheel(tmp_path / "wheels", "beta", "1.0")
-    make_wheel(tmp_path / "wheels", "beta", "1.2")
-    make_wheel(tmp_path / "wheels", "app", "1.0", requires=("beta<1.1",))
-    monkeypatch.setenv("PIP_INDEX_URL", url)
+    _conflicting_wheels(tmp_path, local_index, monkeypatch)
     req = tmp_path / "requirements.txt"
     text = "--no-index\n--find-links ./wheels\napp==1.0\nbeta==1.0\n"
     req.write_text(text)
@@ -278,12 +285,7 @@ def test_fix_refusal_changes_no_file(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Two detected files, the second cannot resolve: "nothing was changed" must hold."""
-    index_dir, url = local_index
-    _wheels(index_dir)
-    make_wheel(tmp_path / "wheels", "beta", "1.0")
-    make_wheel(tmp_path / "wheels", "beta", "1.2")
-    make_wheel(tmp_path / "wheels", "app", "1.0", requires=("beta<1.1",))
-    monkeypatch.setenv("PIP_INDEX_URL", url)
+    _conflicting_wheels(tmp_path, local_index, monkeypatch)
     good = tmp_path / "requirements-a.txt"
     bad = tmp_path / "requirements-b.txt"
     good.write_text("--no-index\n--find-links ./wheels\nbeta==1.0\n")
