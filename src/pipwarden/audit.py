@@ -123,8 +123,8 @@ def audit_dependencies(
     warnings = list(result.warnings)
     if not offline and result.fixes:
         releases, problem = _release_lists(sorted(result.fixes))
-        if releases:
-            result = match(deps, store, releases)
+        if releases:  # again, only for the affected packages, now among real releases
+            result = match([d for d in deps if d.name in result.fixes], store, releases)
         if problem:
             warnings.append(
                 f"release lists unavailable ({problem}); fixing versions come from the advisories"
