@@ -655,8 +655,11 @@ def test_automatic_rollback_that_cannot_run_exits_3(
     assert journal.load(tx.id).status == "rollback-failed"
 
 
-def _sdist(directory: Path, name: str, version: str, marker: Path) -> None:
-    """An sdist whose in-tree build backend leaves ``marker`` when pip runs it."""
+def _sdist(
+    directory: Path, name: str, version: str, marker: Path, *, built: Path | None = None
+) -> None:
+    """An sdist whose in-tree build backend leaves ``marker`` when pip runs it; with ``built``,
+    ``build_wheel`` leaves that marker too and builds a real (one-module) wheel."""
     import tarfile
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -673,6 +676,26 @@ def _sdist(directory: Path, name: str, version: str, marker: Path) -> None:
         "def build_wheel(target, config_settings=None, metadata_directory=None):\n"
         "    raise SystemExit('not in this test')\n"
     )
+    if built is not None:
+        info = f"{name}-{version}.dist-info"
+        backend = backend.rsplit("def build_wheel", 1)[0] + (
+            "def build_wheel(target, config_settings=None, metadata_directory=None):\n"
+            "    import base64, hashlib, zipfile\n"
+            f"    open({str(built)!r}, 'a').close()\n"
+            f"    files = {{'{name}.py': b'', '{info}/METADATA': "
+            f"b'Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n', "
+            f"'{info}/WHEEL': b'Wheel-Version: 1.0\\nGenerator: t\\nRoot-Is-Purelib: true"
+            "\\nTag: py3-none-any\\n'}\n"
+            "    record = ''.join('%s,sha256=%s,%d\\n' % (p, base64.urlsafe_b64encode("
+            "hashlib.sha256(d).digest()).rstrip(b'=').decode(), len(d)) "
+            "for p, d in files.items())\n"
+            f"    files['{info}/RECORD'] = (record + '{info}/RECORD,,\\n').encode()\n"
+            f"    wheel = '{name}-{version}-py3-none-any.whl'\n"
+            "    with zipfile.ZipFile(os.path.join(target, wheel), 'w') as out:\n"
+            "        for p, d in files.items():\n"
+            "            out.writestr(p, d)\n"
+            "    return wheel\n"
+        )
     files = {
         "pyproject.toml": (
             '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
@@ -729,3 +752,64 @@ def test_a_pip_folder_in_the_current_directory_never_runs(
     assert _install(env, "--dry-run", "alpha") == 0
     assert capsys.readouterr().out.startswith("plan: add 2")
     assert not marker.exists()
+
+
+def test_dry_run_protocol_for_a_pip_without_the_gate(
+    env: dict[str, Path],
+    pwhome: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pip whose internals the gate cannot hook plans with --dry-run and installs the
+    checked copies in a second, hash-checked run: same results, same undo."""
+    from pipwarden.install import driver
+
+    monkeypatch.setattr(driver, "GATED", False)
+    assert _install(env, "good==1.0") == 0
+    before_freeze, before_records = freeze(env["python"]), records(env["python"])
+    assert _install(env, "--yes", "good==2.0", "alpha") == 0
+    assert freeze(env["python"]).split() == ["alpha==1.0", "beta==2.0", "good==2.0"]
+    assert main(["rollback", "--python", str(env["python"])]) == 0
+    assert freeze(env["python"]) == before_freeze
+    assert records(env["python"]) == before_records
+    capsys.readouterr()
+
+
+def test_gate_refuses_an_archive_that_is_not_the_checked_one(
+    env: dict[str, Path],
+    pwhome: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The gated pip run installs only if every archive hashes to what pipwarden inspected."""
+    from pipwarden.install import command
+
+    real = command._approval
+
+    def tampered(items):  # type: ignore[no-untyped-def]
+        expected = real(items)
+        expected["good"] = dict(expected["good"], sha256="0" * 64)
+        return expected
+
+    monkeypatch.setattr(command, "_approval", tampered)
+    code = _install(env, "--yes", "good==1.0", "beta==1.0")
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "changed after it was checked" in err
+    assert freeze(env["python"]).split() == []
+
+
+def test_gated_install_builds_an_allowed_sdist_after_the_verdict(
+    env: dict[str, Path], pwhome: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    marker, built = tmp_path / "metadata-code-ran", tmp_path / "build-code-ran"
+    links = tmp_path / "links"
+    _sdist(links, "sdistonly", "1.0", marker, built=built)
+    argv = ["install", "--python", str(env["python"]), "--no-index", "--find-links", str(links)]
+    assert main([*argv, "--allow-build", "sdistonly"]) == 1  # REVIEW without a TTY: refused
+    assert marker.exists() and not built.exists()  # the wheel was never built
+    assert freeze(env["python"]).split() == []
+    assert main([*argv, "--allow-build", "--yes", "sdistonly"]) == 0
+    assert built.exists()
+    assert freeze(env["python"]).split() == ["sdistonly==1.0"]
+    capsys.readouterr()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pipwarden.errors import SourceError, UsageError
 from pipwarden.models import Report
@@ -19,6 +20,9 @@ from pipwarden.settings import (
     VetSettings,
     store_path,
 )
+
+if TYPE_CHECKING:
+    from pipwarden.install.driver import Driver
 
 
 def _fail_closed(errors: Sequence[str]) -> None:
@@ -85,15 +89,22 @@ def vet(settings: VetSettings) -> Report:
 # --- install, rollback, history, fix, outdated ----------------------------------------
 
 
-def install(settings: InstallSettings) -> int:
+def install(settings: InstallSettings, started: Driver | None = None) -> int:
+    """``started``: the driver the command line already started (with the same arguments)."""
     from pipwarden.install.driver import Driver, planning_args
     from pipwarden.install.plan import split_pip_args
 
     if not settings.pip_args:
         raise UsageError("nothing to install", hint="pipwarden install NAME ... (pip's arguments)")
-    split_pip_args(settings.pip_args)  # refuse --target and friends before running anything
-    # Start pip's planning first, so that it overlaps with loading the checks.
-    driver = Driver.start(settings.python, planning_args(settings.pip_args, settings.allow_build))
+    driver = started
+    if driver is None:
+        split_pip_args(settings.pip_args)  # refuse --target and friends before running anything
+        # Start pip's planning first, so that it overlaps with loading the checks.
+        driver = Driver.start(
+            settings.python,
+            planning_args(settings.pip_args, settings.allow_build),
+            install=not settings.dry_run,
+        )
     try:
         from pipwarden.install.command import install as run_install
     except BaseException:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from pipwarden import __version__
+from pipwarden.constants import FAIL_ON_CHOICES, FORMATS
 from pipwarden.errors import PipwardenError, UsageError
-from pipwarden.settings import FAIL_ON_CHOICES, FORMATS
 
 
 class ExitCode(enum.IntEnum):
@@ -285,9 +285,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipwarden import commands
+    driver = None
+    if args.command == "install" and args.pip_args:
+        # Start pip's planning before importing the rest of pipwarden (see install/driver.py).
+        from pipwarden.install import pipargs
+        from pipwarden.install.driver import Driver, planning_args
 
-    return commands.dispatch(args, color=_color(sys.stdout))
+        pipargs.check(args.pip_args)
+        driver = Driver.start(
+            args.python,
+            planning_args(args.pip_args, args.allow_build),
+            install=not args.dry_run,
+        )
+        args.started_driver = driver
+    try:
+        from pipwarden import commands
+
+        return commands.dispatch(args, color=_color(sys.stdout))
+    finally:
+        if driver is not None:
+            driver.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -120,7 +120,7 @@ def install(args: argparse.Namespace, color: bool) -> int:
         color=color,
         allow_build=args.allow_build,
     )
-    return app.install(settings)
+    return app.install(settings, started=getattr(args, "started_driver", None))
 
 
 def rollback(args: argparse.Namespace, color: bool) -> int:

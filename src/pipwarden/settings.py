@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipwarden.constants import FAIL_ON_CHOICES as FAIL_ON_CHOICES  # re-exported
+from pipwarden.constants import FORMATS as FORMATS
 from pipwarden.errors import UsageError
-
-FAIL_ON_CHOICES = ("critical", "high", "moderate", "low", "none")
-FORMATS = ("table", "json", "markdown", "sarif", "cyclonedx")
 
 
 def home() -> Path:

@@ -18,8 +18,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.errors import InstallError, RollbackError
 from pipwarden.install import apply as apply_mod
 from pipwarden.install import guard, plan, snapshot, wheels
@@ -33,11 +31,13 @@ from pipwarden.models import (
     TyposquatFinding,
     VulnerabilityFinding,
 )
+from pipwarden.names import canonicalize_name
 from pipwarden.report.summary import plural, severity_words
 from pipwarden.settings import store_path
 
 if TYPE_CHECKING:
     from pipwarden.advisories.store import Store
+    from pipwarden.checks.typosquat import TyposquatIndex
 
 TOP_LEVEL_PROJECTS = 1000  # popular projects whose import names a wheel must not ship
 
@@ -69,12 +69,52 @@ def _python(python: str | None) -> str:
     return resolve_python(python)
 
 
+@dataclass
+class Checks:
+    """What the checks need before any plan exists: the open store, its popular projects (and
+    their import names), the typosquat index, the imported check modules. Prepared while pip
+    resolves, so that the plan is judged as soon as it arrives."""
+
+    store: Store | None
+    warnings: list[str]
+    popular: dict[str, int]
+    popular_modules: dict[str, tuple[str, int]]
+    typosquat_index: TyposquatIndex | None = None
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+def prepare_checks() -> Checks:
+    """Open the store and load what :func:`check_plan` needs (see :class:`Checks`)."""
+    warnings: list[str] = []
+    store = _open_store(warnings)
+    popular: dict[str, int] = {}  # the most downloaded projects (TOP_LEVEL_PROJECTS of them)
+    index = None
+    if store is not None:
+        from pipwarden.checks import matching  # noqa: F401 - loaded now, used with the plan
+        from pipwarden.checks.typosquat import store_index
+
+        stale = store.staleness_warning()
+        if stale:
+            warnings.append(stale)
+        popular = store.top(TOP_LEVEL_PROJECTS)
+        index = store_index(store)
+    popular_modules: dict[str, tuple[str, int]] = {}
+    for name, downloads in popular.items():
+        popular_modules.setdefault(name.replace("-", "_"), (name, downloads))
+    return Checks(store, warnings, popular, popular_modules, index)
+
+
 def check_plan(
     items: Sequence[plan.PlannedItem],
     before: snapshot.Snapshot | Callable[[], snapshot.Snapshot],
     wheelhouse: Path,
     *,
     offline: bool = False,
+    checks: Checks | None = None,
 ) -> tuple[guard.GuardResult, dict[str, Path], snapshot.Snapshot]:
     """Fetch, inspect and judge the planned items: verdicts, fetched files, the snapshot.
 
@@ -82,47 +122,46 @@ def check_plan(
     environment's snapshot (fetching, reading wheels, advisories) is done.
     ``offline`` skips the index reputation look-ups only: pip downloads the planned files
     anyway, and pipwarden must read the very files that will be installed.
+    ``checks``: prepared by :func:`prepare_checks` (and closed by the caller), else made here.
     """
 
     files: dict[str, Path] = {}
     fetchable = [i for i in items if i.hashable]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        fetched = list(pool.map(lambda i: plan.fetch(i, wheelhouse), fetchable))
-    for item, path in zip(fetchable, fetched, strict=True):
-        files[item.key] = path
-    warnings: list[str] = []
-    store = _open_store(warnings)
+    local = [i for i in fetchable if i.local_path is not None or i.url.startswith("file:")]
+    remote = [i for i in fetchable if i not in local]
+    for item in local:  # a copy on this disk: threads would cost more than they save
+        files[item.key] = plan.fetch(item, wheelhouse)
+    if remote:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            fetched = list(pool.map(lambda i: plan.fetch(i, wheelhouse), remote))
+        for item, path in zip(remote, fetched, strict=True):
+            files[item.key] = path
+    own = checks is None
+    prepared = checks if checks is not None else prepare_checks()
     try:
-        return _judge(items, before, files, store, warnings, offline)
+        return _judge(items, before, files, prepared, offline)
     finally:
-        if store is not None:
-            store.close()
+        if own:
+            prepared.close()
 
 
 def _judge(
     items: Sequence[plan.PlannedItem],
     before: snapshot.Snapshot | Callable[[], snapshot.Snapshot],
     files: dict[str, Path],
-    store: Store | None,
-    warnings: list[str],
+    checks: Checks,
     offline: bool,
 ) -> tuple[guard.GuardResult, dict[str, Path], snapshot.Snapshot]:
+    store, popular, popular_modules = checks.store, checks.popular, checks.popular_modules
+    warnings = list(checks.warnings)
     advisories: list[VulnerabilityFinding | MaliciousFinding] | None = None
     typosquats: list[TyposquatFinding] = []
-    popular: dict[str, int] = {}  # the most downloaded projects (TOP_LEVEL_PROJECTS of them)
     if store is not None:
         from pipwarden.checks.matching import match
 
         result = match(guard.plan_dependencies(items), store)
         advisories = list(result.findings)
         warnings += list(result.warnings)
-        stale = store.staleness_warning()
-        if stale:
-            warnings.append(stale)
-        popular = store.top(TOP_LEVEL_PROJECTS)
-    popular_modules: dict[str, tuple[str, int]] = {}
-    for name, downloads in popular.items():
-        popular_modules.setdefault(name.replace("-", "_"), (name, downloads))
     contents: dict[str, wheels.WheelContents] = {}
     for item in items:
         found = files.get(item.key)
@@ -147,10 +186,8 @@ def _judge(
             )
     contents = _planned_collisions(contents)
     typed = [i.key for i in items if i.requested and i.key not in snap.dists]
-    if typed and popular and store is not None:
-        from pipwarden.checks.typosquat import store_index
-
-        typosquats = store_index(store).check(typed)
+    if typed and popular and checks.typosquat_index is not None:
+        typosquats = checks.typosquat_index.check(typed)
     signals: dict[str, list[tuple[str, str]]] = {}
     if not offline:
         signals = reputation_signals(items, warnings)
@@ -201,6 +238,9 @@ def reputation_signals(
     Only what the user asked for, and only files fetched over HTTP(S): local find-links and
     direct URLs have no project page to judge.
     """
+    wanted = [i for i in items if i.requested and not i.is_direct and i.url.startswith("http")]
+    if not wanted:
+        return {}
     import datetime
 
     from pipwarden import net
@@ -209,9 +249,6 @@ def reputation_signals(
     from pipwarden.errors import NetworkError
     from pipwarden.settings import cache_path
 
-    wanted = [i for i in items if i.requested and not i.is_direct and i.url.startswith("http")]
-    if not wanted:
-        return {}
     try:
         index = net.index_config()
     except NetworkError as exc:
@@ -311,7 +348,7 @@ def install(
     try:
         args = plan.split_pip_args(pip_args)
         if driver is None:
-            driver = Driver.start(python, planning_args(pip_args, allow_build))
+            driver = Driver.start(python, planning_args(pip_args, allow_build), install=not dry_run)
         return _install(
             driver,
             args,
@@ -330,8 +367,67 @@ def install(
             driver.close()
 
 
+def _with_local_files(
+    items: Sequence[plan.PlannedItem], local: dict[str, str]
+) -> tuple[plan.PlannedItem, ...]:
+    """Point each archive at the copy pip downloaded (same file name only: an sdist pip
+    already built once is installed from pip's wheel cache, and is read from its URL)."""
+    out = []
+    for item in items:
+        path = local.get(item.key)
+        if path and item.kind in ("wheel", "sdist") and Path(path).name == item.filename:
+            item = replace(item, local_path=path)
+        out.append(item)
+    return tuple(out)
+
+
+def _approval(items: Sequence[plan.PlannedItem]) -> dict[str, dict[str, str] | None]:
+    """What the gated driver must find before pip installs: every checked archive by name."""
+    return {
+        i.key: (
+            {"file": i.filename, "sha256": i.sha256 or "", "kind": i.kind} if i.hashable else None
+        )
+        for i in items
+    }
+
+
 def _install(
     driver: Driver,
+    args: plan.PipArgs,
+    pip_args: Sequence[str],
+    *,
+    python: str | None,
+    yes: bool,
+    dry_run: bool,
+    offline: bool,
+    verbose: bool,
+    kind: str,
+    command: str | None,
+    out: TextIO,
+) -> InstallOutcome:
+    checks = prepare_checks()  # while pip resolves
+    try:
+        return _install_planned(
+            driver,
+            checks,
+            args,
+            pip_args,
+            python=python,
+            yes=yes,
+            dry_run=dry_run,
+            offline=offline,
+            verbose=verbose,
+            kind=kind,
+            command=command,
+            out=out,
+        )
+    finally:
+        checks.close()
+
+
+def _install_planned(
+    driver: Driver,
+    checks: Checks,
     args: plan.PipArgs,
     pip_args: Sequence[str],
     *,
@@ -354,6 +450,8 @@ def _install(
             "(pipwarden vet NAME), then rerun with --allow-build",
         )
     planned = plan.parse_report(report, target)
+    if driver.gated:
+        planned = replace(planned, items=_with_local_files(planned.items, driver.local_files))
     if not planned.items:
         out.write("plan: nothing to install (everything requested is already satisfied)\n")
         return InstallOutcome(0)
@@ -365,6 +463,7 @@ def _install(
             lambda: snapshot.Snapshot.from_json(driver.snapshot()),
             wheelhouse,
             offline=offline,
+            checks=checks,
         )
         out.write("\n".join(result.lines(verbose)) + "\n")
         out.flush()
@@ -388,7 +487,12 @@ def _install(
             tx = replace(tx, changes=changes)
             journal.save(tx)
             try:
-                if all(i.hashable for i in planned.items):
+                if driver.gated:
+                    ok, output = driver.approve(_approval(planned.items))
+                    if verbose and output.strip():
+                        out.write(output.rstrip("\n") + "\n")
+                    applied = apply_mod.ApplyResult(ok, output, ("pip", "install", *pip_args))
+                elif all(i.hashable for i in planned.items):
                     pip_command = apply_mod.hashed_args(
                         planned.items, wheelhouse, args, Path(tmp) / "planned.txt", verbose=verbose
                     )

@@ -21,109 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
-from pipwarden.errors import InstallError, UsageError
+from pipwarden.errors import InstallError
+from pipwarden.install import pipargs
+from pipwarden.names import canonicalize_name
 from pipwarden.pyexec import pip_argv
 
 PIP_TIMEOUT = 3600
 
-# pip install options that take a value (long and short spellings).
-_VALUE_OPTIONS = {
-    "-r": "--requirement",
-    "--requirement": "--requirement",
-    "-c": "--constraint",
-    "--constraint": "--constraint",
-    "-e": "--editable",
-    "--editable": "--editable",
-    "-i": "--index-url",
-    "--index-url": "--index-url",
-    "--extra-index-url": "--extra-index-url",
-    "-f": "--find-links",
-    "--find-links": "--find-links",
-    "--trusted-host": "--trusted-host",
-    "--cert": "--cert",
-    "--client-cert": "--client-cert",
-    "--cache-dir": "--cache-dir",
-    "--proxy": "--proxy",
-    "--timeout": "--timeout",
-    "--retries": "--retries",
-    "--keyring-provider": "--keyring-provider",
-    "--no-binary": "--no-binary",
-    "--only-binary": "--only-binary",
-    "-C": "--config-settings",
-    "--config-settings": "--config-settings",
-    "--upgrade-strategy": "--upgrade-strategy",
-    "--group": "--group",
-    "--exists-action": "--exists-action",
-    "--progress-bar": "--progress-bar",
-    "--root-user-action": "--root-user-action",
-    "--log": "--log",
-    "--src": "--src",
-    "-t": "--target",
-    "--target": "--target",
-    "--prefix": "--prefix",
-    "--root": "--root",
-    "--platform": "--platform",
-    "--python-version": "--python-version",
-    "--implementation": "--implementation",
-    "--abi": "--abi",
-    "--report": "--report",
-    "--python": "--python",
-    "--global-option": "--global-option",
-    # pip's aliases and its other options that take a value
-    "--pypi-url": "--index-url",
-    "--default-timeout": "--timeout",
-    "--log-file": "--log",
-    "--local-log": "--log",
-    "--source": "--src",
-    "--source-dir": "--src",
-    "--source-directory": "--src",
-    "--use-feature": "--use-feature",
-    "--use-deprecated": "--use-deprecated",
-    "--resume-retries": "--resume-retries",
-    "--build-constraint": "--build-constraint",
-    "--requirements-from-script": "--requirements-from-script",
-    "--all-releases": "--all-releases",
-    "--only-final": "--only-final",
-    "--refresh-package": "--refresh-package",
-    "--uploaded-prior-to": "--uploaded-prior-to",
-}
-# pip flags that are also prefixes of options above (pip accepts abbreviated long options).
-_PREFIX_FLAGS = {"--pre", "--upgrade"}
-# Options that say what to install or how to resolve: used for the plan only.
-_PLAN_ONLY = {
-    "--requirement",
-    "--requirements-from-script",
-    "--constraint",
-    "--editable",
-    "--upgrade-strategy",
-    "--group",
-    "-U",
-    "--upgrade",
-    "--no-deps",
-    "--require-hashes",
-    "--dry-run",
-    "-q",
-    "--quiet",
-    "-v",
-    "--verbose",
-    "--log",
-    "--progress-bar",
-    "--report",
-}
-# Options that would install somewhere the journal cannot see.
-_REFUSED = {
-    "--target": "installs outside the environment",
-    "--prefix": "installs outside the environment",
-    "--root": "installs outside the environment",
-    "--platform": "only works with --target",
-    "--python-version": "only works with --target",
-    "--implementation": "only works with --target",
-    "--abi": "only works with --target",
-    "--python": "use pipwarden's --python instead",
-    "--report": "pipwarden writes its own report",
-}
 # Lines of a requirements file that configure where packages come from.
 _SOURCE_LINE_OPTIONS = {
     "-i": "--index-url",
@@ -159,39 +63,7 @@ def split_pip_args(args: Sequence[str]) -> PipArgs:
     requested: list[str] = []
     reinstall = ignore = False
     items = list(args)
-    index = 0
-    while index < len(items):
-        arg = items[index]
-        index += 1
-        value: str | None = None
-        option = arg
-        if arg.startswith("--") and "=" in arg:
-            option, value = arg.split("=", 1)
-        elif (
-            arg.startswith("-")
-            and not arg.startswith("--")
-            and len(arg) > 2
-            and arg[:2] in _VALUE_OPTIONS
-        ):
-            option, value = arg[:2], arg[2:]
-        if (
-            option.startswith("--")
-            and option not in _VALUE_OPTIONS
-            and option not in _PREFIX_FLAGS
-            and any(known.startswith(option) for known in _VALUE_OPTIONS)
-        ):
-            raise UsageError(
-                f"abbreviated pip option {option}: spell it out", location="pip arguments"
-            )
-        canonical = _VALUE_OPTIONS.get(option)
-        if canonical is not None and value is None:
-            if index >= len(items):
-                raise UsageError(f"pip option {option} needs a value")
-            value = items[index]
-            index += 1
-        name = canonical or option
-        if name in _REFUSED:
-            raise UsageError(f"pip option {option} is not supported: {_REFUSED[name]}")
+    for arg, name, value in pipargs.options(items):
         if not arg.startswith("-") or arg == "-":
             with contextlib.suppress(InvalidRequirement):  # a path or URL: pip will tell
                 requested.append(canonicalize_name(Requirement(arg).name))
@@ -202,7 +74,7 @@ def split_pip_args(args: Sequence[str]) -> PipArgs:
             reinstall = True
         if name in ("-I", "--ignore-installed"):
             ignore = True
-        if name in _PLAN_ONLY:
+        if name in pipargs.PLAN_ONLY:
             continue
         install.append(name)
         if value is not None:
@@ -267,6 +139,7 @@ class PlannedItem:
     requires: tuple[str, ...] = ()
     vcs_spec: str | None = None
     yanked: bool = False
+    local_path: str | None = None  # the archive pip itself downloaded (gated driver)
 
     @property
     def key(self) -> str:
@@ -371,12 +244,18 @@ def parse_report(data: Any, python: str) -> Plan:
     )
 
 
+def file_url_path(path: str) -> str:
+    """The local path of a ``file:`` URL's path part (``urllib.request.url2pathname`` without
+    importing urllib.request and its HTTP stack on POSIX, where it is a plain unquote)."""
+    if os.name == "nt":  # pragma: no cover - drive letters and UNC names
+        from urllib.request import url2pathname
+
+        return url2pathname(path)
+    return urllib.parse.unquote(path)
+
+
 def fetch(item: PlannedItem, wheelhouse: Path, *, offline: bool = False) -> Path:
     """Copy or download one planned archive into ``wheelhouse``, checking its sha256."""
-    import urllib.request
-
-    from pipwarden import net
-
     wheelhouse.mkdir(parents=True, exist_ok=True)
     name = item.filename
     if not name or "/" in name or name.startswith("."):
@@ -384,8 +263,8 @@ def fetch(item: PlannedItem, wheelhouse: Path, *, offline: bool = False) -> Path
     target = wheelhouse / name
     parts = urllib.parse.urlsplit(item.url)
     tmp = target.with_name(f".{name}.part")
-    if parts.scheme == "file":
-        source = Path(urllib.request.url2pathname(parts.path))
+    if item.local_path is not None or parts.scheme == "file":
+        source = Path(item.local_path or file_url_path(parts.path))
         digest = hashlib.sha256()
         try:
             with source.open("rb") as src, tmp.open("wb") as dst:
@@ -397,6 +276,8 @@ def fetch(item: PlannedItem, wheelhouse: Path, *, offline: bool = False) -> Path
             raise InstallError(f"cannot read {source}: {exc.strerror}", location=item.url) from None
         actual = digest.hexdigest()
     elif parts.scheme in ("http", "https"):
+        from pipwarden import net
+
         try:
             with tmp.open("wb") as dst:
                 actual = net.download(item.url, dst, offline=offline)

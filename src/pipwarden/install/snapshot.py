@@ -19,49 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.errors import InstallError
-
-# Runs inside the target interpreter; defines _pipwarden_snapshot() -> dict (JSON-able).
-SNAPSHOT_CODE = r"""
-def _pipwarden_snapshot():
-    import importlib.metadata as md, os, re, sys, sysconfig
-    def text(d, name):
-        try:
-            return d.read_text(name)
-        except Exception:
-            return None
-    path = [p for p in sys.path if p not in ("", os.getcwd())]
-    dists, seen = [], set()
-    for d in md.distributions(path=path):
-        try:
-            name = d.metadata["Name"]
-        except Exception:
-            name = None
-        if not name:
-            continue
-        key = re.sub(r"[-_.]+", "-", name).lower()
-        if key in seen:
-            continue
-        seen.add(key)
-        where = getattr(d, "_path", None)
-        dists.append({
-            "name": name, "version": d.version, "key": key,
-            "info_dir": str(where) if where is not None else None,
-            "installer": text(d, "INSTALLER"),
-            "requested": text(d, "REQUESTED"),
-            "direct_url": text(d, "direct_url.json"),
-            "record": text(d, "RECORD"),
-        })
-    return {
-        "executable": sys.executable,
-        "prefix": os.path.realpath(sys.prefix),
-        "version": "%d.%d.%d" % sys.version_info[:3],
-        "paths": sysconfig.get_paths(),
-        "dists": dists,
-    }
-"""
+from pipwarden.install.driver import SNAPSHOT_CODE
+from pipwarden.names import canonicalize_name
 
 _SCRIPT = SNAPSHOT_CODE + "\nimport json\nprint(json.dumps(_pipwarden_snapshot()))\n"
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from packaging.utils import canonicalize_name
+from pipwarden.names import canonicalize_name
 
 MAX_MEMBERS = 100_000
 MAX_SMALL_READ = 256 * 1024  # .pth, entry_points.txt, top_level.txt, WHEEL
