@@ -97,6 +97,48 @@ def timed(call: object, repeat: int = 5) -> str:
     return f"{runs[0]:.0f} ms (median {runs[len(runs) // 2]:.0f} ms)"
 
 
+def attack_prior(
+    popular: dict[str, int],
+    malicious: list[dict[str, object]],
+    rand: list[str],
+    pop_names: list[str],
+    plain: list[object],
+) -> None:
+    """Targets under attack (``attack_counts``): in use the store learns them from its
+    malicious records; here one half of the malicious names plays the store's records and the
+    other half is measured (both ways), with the false positives on all random names."""
+    from pipwarden.checks.typosquat import attack_counts, memory_lookup
+
+    lookup = memory_lookup(popular)
+    plain_by_name = dict(zip((str(m["name"]) for m in malicious), plain, strict=True))
+    print("with targets under attack learned from the other half's names (as from MAL records):")
+    for known, measured in (("tune", "report"), ("report", "tune")):
+        started = time.perf_counter()
+        counts = attack_counts(lookup, [str(m["name"]) for m in malicious if half(str(m["name"])) == known])
+        learn_ms = (time.perf_counter() - started) * 1000
+        index = TyposquatIndex(lookup, attacked=counts)
+        mal = [m for m in malicious if half(str(m["name"])) == measured]
+        found = index.matches([str(m["name"]) for m in mal])
+        guessed = [(m, r) for m, r in zip(mal, found, strict=True) if m.get("imitates_guess")]
+        right = sum(1 for m, r in guessed if r and r.imitates == m["imitates_guess"])
+        before = sum(
+            1
+            for m, _ in guessed
+            if (r := plain_by_name[str(m["name"])]) and getattr(r, "imitates", None) == m["imitates_guess"]
+        )
+        flagged = sum(1 for r in found if r)
+        r_hits = sum(1 for r in index.matches(rand) if r)
+        p_hits = sum(1 for r in index.matches(pop_names) if r)
+        print(
+            f"  learned from {known} ({len(index.attacked)} targets, {learn_ms:.0f} ms): {measured}"
+            f" recall {rate(right, len(guessed))} (without: {before / len(guessed):.4f})"
+            f"   all malicious {rate(flagged, len(mal))}   random FP {rate(r_hits, len(rand))}"
+            f"   popular FP {rate(p_hits, len(pop_names))}"
+        )
+    sample = random.Random(5).sample(rand, 500) + [str(m["name"]) for m in malicious[:500]]
+    print(f"  time, 1,000 names with targets under attack (in memory): {timed(lambda: index.matches(sample))}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
@@ -170,6 +212,8 @@ def main() -> int:
         "recall by guess rule: "
         + ", ".join(f"{k} {got_by_rule[k]}/{v}" for k, v in by_guess_rule.most_common())
     )
+
+    attack_prior(popular, malicious, rand, pop_names, index.matches(names))
 
     rng = random.Random(5)
     sample = rng.sample(rand, 500) + rng.sample(names, 500)

@@ -253,3 +253,53 @@ def test_a_huge_name_costs_linear_memory_not_quadratic() -> None:
     probe = _probe(name)
     assert sum(len(key) for key, _, _ in probe.keys) < 50 * len(name)
     assert any(key.startswith("d") for key, _, _ in _probe("reqeusts").keys)
+
+
+def test_targets_under_attack_pass_without_popularity_floors() -> None:
+    """A look-alike of a target that known malicious packages keep imitating is flagged even
+    where the popularity floors alone would let it pass (low confidence, and it says why)."""
+    popular = {**POPULAR, "pycordish": 60_000}  # a little-used target
+    name = "pycordesh"  # one letter changed: the floor for 9 letters wants 100M downloads
+    assert _only(popular, name) is None
+    attacked = {"pycordish": 4, "numpy": 3}
+    index = ts.TyposquatIndex.from_popular(popular, attacked=attacked)
+    assert set(index.attacked) == {"pycordish"}  # 3 imitations are below attacked_min
+    match = index.matches([name])[0]
+    assert match is not None and match.imitates == "pycordish" and match.attacked == 4
+    finding = ts.finding(match)
+    assert finding.confidence == "low"
+    assert "4 known malicious packages already imitate pycordish" in finding.summary
+    # strict matches keep their own verdict; unrelated names stay clean
+    assert index.matches(["reqeusts"])[0].attacked == 0  # type: ignore[union-attr]
+    assert index.matches(["pandas-helper-kit", "zzzzzz"]) == [None, None]
+    # a popular combination of the target is still a real project
+    assert ts.TyposquatIndex.from_popular(
+        {**popular, "pycordish-ext": 50_000}, attacked=attacked
+    ).matches(["pycordish-ext"]) == [None]
+
+
+def test_attack_counts_count_lookalikes_not_popular_names() -> None:
+    lookup = ts.memory_lookup(POPULAR)
+    counts = ts.attack_counts(
+        lookup,
+        ["reqeusts", "requestss", "reqests", "Requestss", "colorrama", "numpy", "qwzxv"],
+    )
+    assert counts == {"requests": 3, "colorama": 1}  # numpy is itself popular
+
+
+def test_db_update_learns_targets_under_attack_from_malicious_records(tmp_path: Path) -> None:
+    from test_install_support import mal_record
+
+    osv = tmp_path / "osv"
+    for i, name in enumerate(["custmtkinter", "customtkinterr", "custom-tkinter", "cusotmtkinter"]):
+        mal_record(osv, f"MAL-2026-{i}", name)
+    popular = tmp_path / "popular.json"
+    popular.write_text(
+        json.dumps({"rows": [{"project": n, "download_count": d} for n, d in POPULAR.items()]})
+    )
+    target = tmp_path / "advisories.sqlite"
+    update(target, osv=str(osv), popular=str(popular))
+    with Store.open(target) as store:
+        assert store.attacked() == {"customtkinter": 4}
+        index = ts.store_index(store)
+    assert index.attacked == {"customtkinter": 4}

@@ -16,7 +16,7 @@ import sqlite3
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -229,6 +229,39 @@ def iter_osv_documents(path: Path) -> Iterator[tuple[str, bytes]]:
             yield info.filename, data
 
 
+def fill_attacked(conn: sqlite3.Connection) -> None:
+    """Fill the ``attacked`` table: which popular names the packages of the store's malicious
+    records imitate, and how many of them (the typosquat check loosens its gate for those)."""
+    from pipwarden.checks.typosquat import attack_counts
+
+    names = [
+        str(row[0])
+        for row in conn.execute(
+            "SELECT DISTINCT f.package FROM affected f JOIN advisories a"
+            " ON a.id = f.advisory_id WHERE a.malicious = 1 AND a.withdrawn IS NULL"
+        )
+    ]
+    if not names:
+        return
+
+    def lookup(keys: Collection[str]) -> dict[str, list[tuple[str, int]]]:
+        out: dict[str, list[tuple[str, int]]] = {}
+        wanted = list(keys)
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            rows = conn.execute(
+                "SELECT key, name, downloads FROM neighbours WHERE key IN "  # noqa: S608
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            for key, name, downloads in rows:
+                out.setdefault(str(key), []).append((str(name), int(downloads)))
+        return out
+
+    counts = attack_counts(lookup, names)
+    conn.executemany("INSERT INTO attacked VALUES (?, ?)", sorted(counts.items()))
+
+
 # --- popular list ---------------------------------------------------------------------------
 
 
@@ -411,6 +444,7 @@ def update(
                 if result.popular:
                     result.kept.append("popular names")
             fill_neighbours(conn)
+            fill_attacked(conn)
             now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
             write_meta(
                 conn,

@@ -49,6 +49,7 @@ CREATE TABLE popular (name TEXT PRIMARY KEY, downloads INTEGER NOT NULL, rank IN
 CREATE TABLE neighbours (
     key TEXT NOT NULL, name TEXT NOT NULL, downloads INTEGER NOT NULL, PRIMARY KEY (key, name)
 ) WITHOUT ROWID;
+CREATE TABLE attacked (name TEXT PRIMARY KEY, imitations INTEGER NOT NULL);
 """
 
 _ADVISORY_COLUMNS = (
@@ -270,6 +271,16 @@ class Store:
         except sqlite3.OperationalError:
             return {}
         return out
+
+    def attacked(self) -> dict[str, int]:
+        """Popular name -> how many known malicious packages imitate it (see
+        :func:`pipwarden.checks.typosquat.attack_counts`). Empty for a store built before the
+        table existed, or without malicious records."""
+        try:
+            rows = self._conn.execute("SELECT name, imitations FROM attacked").fetchall()
+        except sqlite3.OperationalError:
+            return {}
+        return {str(n): int(c) for n, c in rows}
 
     def has_neighbours(self) -> bool:
         try:
