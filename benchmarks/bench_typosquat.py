@@ -27,8 +27,10 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from pipwarden.checks.typosquat import TyposquatIndex
+from pipwarden.names import canonicalize_name
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
@@ -97,6 +99,15 @@ def timed(call: object, repeat: int = 5) -> str:
     return f"{runs[0]:.0f} ms (median {runs[len(runs) // 2]:.0f} ms)"
 
 
+def name_model(malicious: list[str], popular: list[str]) -> Any:
+    from pipwarden.checks.namemodel import NameModel, train
+
+    weights = train(malicious, [canonicalize_name(n) for n in popular])
+    assert weights is not None
+    table = weights.weights
+    return NameModel(lambda keys: {k: table[k] for k in keys if k in table}, weights.unseen, weights.threshold)
+
+
 def attack_prior(
     popular: dict[str, int],
     malicious: list[dict[str, object]],
@@ -104,9 +115,10 @@ def attack_prior(
     pop_names: list[str],
     plain: list[object],
 ) -> None:
-    """Targets under attack (``attack_counts``): in use the store learns them from its
-    malicious records; here one half of the malicious names plays the store's records and the
-    other half is measured (both ways), with the false positives on all random names."""
+    """Targets under attack (``attack_counts``) and names like known malware (``namemodel``):
+    in use the store learns both from its malicious records; here one half of the malicious
+    names plays the store's records and the other half is measured (both ways), with the false
+    positives on all random names."""
     from pipwarden.checks.typosquat import attack_counts, memory_lookup
 
     lookup = memory_lookup(popular)
@@ -127,13 +139,32 @@ def attack_prior(
             if (r := plain_by_name[str(m["name"])]) and getattr(r, "imitates", None) == m["imitates_guess"]
         )
         flagged = sum(1 for r in found if r)
-        r_hits = sum(1 for r in index.matches(rand) if r)
+        rand_found = index.matches(rand)
+        r_hits = sum(1 for r in rand_found if r)
         p_hits = sum(1 for r in index.matches(pop_names) if r)
         print(
             f"  learned from {known} ({len(index.attacked)} targets, {learn_ms:.0f} ms): {measured}"
             f" recall {rate(right, len(guessed))} (without: {before / len(guessed):.4f})"
             f"   all malicious {rate(flagged, len(mal))}   random FP {rate(r_hits, len(rand))}"
             f"   popular FP {rate(p_hits, len(pop_names))}"
+        )
+        # names built like known malware (checks/namemodel.py), learned from the same half
+        started = time.perf_counter()
+        model = name_model([canonicalize_name(str(m["name"])) for m in malicious if half(str(m["name"])) == known], pop_names)
+        learn_ms = (time.perf_counter() - started) * 1000
+        popular_set = set(pop_names)
+
+        def like(names: list[str], model: Any = model, popular_set: set[str] = popular_set) -> list[bool]:
+            canon = [canonicalize_name(n) for n in names]
+            return [s and c not in popular_set for s, c in zip(model.suspicious(canon), canon, strict=True)]
+
+        both = sum(1 for r, s in zip(found, like([str(m["name"]) for m in mal]), strict=True) if r or s)
+        r_both = [(n, r, s) for n, r, s in zip(rand, rand_found, like(rand), strict=True) if r or s]
+        print(
+            f"    + names like known malware ({learn_ms:.0f} ms to learn): all malicious flagged by"
+            f" name {rate(both, len(mal))}   random FP {rate(len(r_both), len(rand))}"
+            f" (the model's own: {', '.join(n for n, r, _ in r_both if not r) or 'none'})"
+            "   popular FP: none by design (popular names are never judged by it)"
         )
     sample = random.Random(5).sample(rand, 500) + [str(m["name"]) for m in malicious[:500]]
     print(f"  time, 1,000 names with targets under attack (in memory): {timed(lambda: index.matches(sample))}")

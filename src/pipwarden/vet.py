@@ -20,6 +20,7 @@ from pipwarden.advisories.store import Store
 from pipwarden.cache import Cache
 from pipwarden.checks import reputation as rep
 from pipwarden.checks.matching import is_affected, match
+from pipwarden.checks.namemodel import SIGNAL, malware_like
 from pipwarden.checks.policy import fails
 from pipwarden.checks.popularity import popularity
 from pipwarden.checks.typosquat import finding as squat_finding
@@ -186,6 +187,7 @@ def vet_packages(
     unchecked: list[str] = []
     packages: list[PackageVerdict] = []
     squats = store_index(store).matches([s.name for s in specs])
+    named_like_malware = malware_like(store, [canonicalize_name(s.name) for s in specs])
     popular = store.popular()
     if not offline and index is None:
         index = net.index_config()
@@ -240,6 +242,11 @@ def vet_packages(
             else:
                 reasons.append("non-ASCII letters in the name")
             raise_to(BLOCK if finding.confidence == "high" else REVIEW)
+        else:
+            like = named_like_malware.get(canonicalize_name(spec.name))
+            if like:
+                sigs.append(rep.Signal(SIGNAL, REVIEW, like))
+                own += rep.findings(spec.name, version, [sigs[-1]])
         # popularity
         pop = popularity(spec.name, popular)
         sigs.append(rep.Signal("popularity", OK, pop.text))

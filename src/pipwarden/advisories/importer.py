@@ -229,18 +229,42 @@ def iter_osv_documents(path: Path) -> Iterator[tuple[str, bytes]]:
             yield info.filename, data
 
 
-def fill_attacked(conn: sqlite3.Connection) -> None:
-    """Fill the ``attacked`` table: which popular names the packages of the store's malicious
-    records imitate, and how many of them (the typosquat check loosens its gate for those)."""
-    from pipwarden.checks.typosquat import attack_counts
-
-    names = [
+def _malicious_packages(conn: sqlite3.Connection) -> list[str]:
+    return [
         str(row[0])
         for row in conn.execute(
             "SELECT DISTINCT f.package FROM affected f JOIN advisories a"
             " ON a.id = f.advisory_id WHERE a.malicious = 1 AND a.withdrawn IS NULL"
         )
     ]
+
+
+def fill_name_model(conn: sqlite3.Connection) -> None:
+    """Learn the names of the malicious records against the popular list (see
+    :mod:`pipwarden.checks.namemodel`); too few malicious records: no model."""
+    from pipwarden.checks.namemodel import train
+
+    popular = [str(r[0]) for r in conn.execute("SELECT name FROM popular ORDER BY rank")]
+    model = train(_malicious_packages(conn), popular)
+    if model is None:
+        return
+    conn.executemany("INSERT INTO name_grams VALUES (?, ?)", sorted(model.weights.items()))
+    write_meta(
+        conn,
+        [
+            ("name_model_unseen", repr(model.unseen)),
+            ("name_model_threshold", repr(model.threshold)),
+            ("name_model_malicious", str(model.malicious)),
+        ],
+    )
+
+
+def fill_attacked(conn: sqlite3.Connection) -> None:
+    """Fill the ``attacked`` table: which popular names the packages of the store's malicious
+    records imitate, and how many of them (the typosquat check loosens its gate for those)."""
+    from pipwarden.checks.typosquat import attack_counts
+
+    names = _malicious_packages(conn)
     if not names:
         return
 
@@ -445,6 +469,7 @@ def update(
                     result.kept.append("popular names")
             fill_neighbours(conn)
             fill_attacked(conn)
+            fill_name_model(conn)
             now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
             write_meta(
                 conn,

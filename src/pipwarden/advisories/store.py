@@ -12,10 +12,14 @@ import sqlite3
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipwarden.advisories.osv import Affected
 from pipwarden.errors import StoreError
 from pipwarden.models import Advisory, AdvisoryId, Severity, StoreInfo
+
+if TYPE_CHECKING:
+    from pipwarden.checks.namemodel import NameModel
 
 SCHEMA_VERSION = 4
 STALE_DAYS = 7
@@ -50,6 +54,7 @@ CREATE TABLE neighbours (
     key TEXT NOT NULL, name TEXT NOT NULL, downloads INTEGER NOT NULL, PRIMARY KEY (key, name)
 ) WITHOUT ROWID;
 CREATE TABLE attacked (name TEXT PRIMARY KEY, imitations INTEGER NOT NULL);
+CREATE TABLE name_grams (gram TEXT PRIMARY KEY, weight REAL NOT NULL) WITHOUT ROWID;
 """
 
 _ADVISORY_COLUMNS = (
@@ -281,6 +286,42 @@ class Store:
         except sqlite3.OperationalError:
             return {}
         return {str(n): int(c) for n, c in rows}
+
+    def name_model(self) -> NameModel | None:
+        """The model of names built like known malware (:mod:`pipwarden.checks.namemodel`),
+        or None when ``db update`` learned none (too few malicious records, older store)."""
+        from pipwarden.checks.namemodel import NameModel
+
+        meta = self.meta
+        try:
+            unseen = float(meta["name_model_unseen"])
+            threshold = float(meta["name_model_threshold"])
+        except (KeyError, ValueError):
+            return None
+
+        def lookup(keys: Collection[str]) -> dict[str, float]:
+            out: dict[str, float] = {}
+            wanted = list(keys)
+            for start in range(0, len(wanted), 900):
+                chunk = wanted[start : start + 900]
+                rows = self._conn.execute(
+                    "SELECT gram, weight FROM name_grams WHERE gram IN "  # noqa: S608
+                    f"({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                out.update((str(g), float(w)) for g, w in rows)
+            return out
+
+        return NameModel(lookup, unseen, threshold)
+
+    def malicious_like(self, fragment: str, limit: int = 2) -> list[str]:
+        """Names of malicious records that contain ``fragment`` (examples for a message)."""
+        rows = self._conn.execute(
+            "SELECT DISTINCT f.package FROM affected f JOIN advisories a ON a.id = f.advisory_id"
+            " WHERE a.malicious = 1 AND instr(f.package, ?) > 0 ORDER BY f.package LIMIT ?",
+            (fragment, limit),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
 
     def has_neighbours(self) -> bool:
         try:

@@ -191,6 +191,12 @@ def _judge(
     signals: dict[str, list[tuple[str, str]]] = {}
     if not offline:
         signals = reputation_signals(items, warnings)
+    if typed and store is not None:
+        from pipwarden.checks.namemodel import malware_like
+
+        squatted = {f.package for f in typosquats}
+        for key, text in malware_like(store, [k for k in typed if k not in squatted]).items():
+            signals.setdefault(key, []).append(("REVIEW", text))
     verdict = guard.evaluate(
         items,
         snap,
