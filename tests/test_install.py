@@ -813,3 +813,31 @@ def test_gated_install_builds_an_allowed_sdist_after_the_verdict(
     assert built.exists()
     assert freeze(env["python"]).split() == ["sdistonly==1.0"]
     capsys.readouterr()
+
+
+def test_rollback_restores_files_another_package_overwrote(
+    env: dict[str, Path],
+    pwhome: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A wheel that overwrites an installed package's file (REVIEW) is journaled with that
+    package's wheel, and the rollback puts the file back (pip's uninstall takes it along)."""
+    links = tmp_path / "links"
+    make_wheel(links, "clobber", "1.0", files={"good/__init__.py": "CLOBBERED = True\n"})
+    assert _install(env, "good==1.0") == 0
+    before_freeze, before_records = freeze(env["python"]), records(env["python"])
+    capsys.readouterr()
+    code = _install(env, "--yes", "--find-links", str(links), "clobber")
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "overwrites 1 file(s) installed by good" in out
+    journal = Journal.for_prefix(snapshot.prefix_of(str(env["python"])))
+    tx = journal.load(2)
+    assert tx.overwritten == ("good",)
+    assert {w.name for w in tx.wheels} == {"good"}
+    assert main(["rollback", "--python", str(env["python"])]) == 0
+    assert freeze(env["python"]) == before_freeze
+    assert records(env["python"]) == before_records
+    site = snapshot.take(str(env["python"])).paths["purelib"]
+    assert "CLOBBERED" not in (Path(site) / "good" / "__init__.py").read_text()

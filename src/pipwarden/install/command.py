@@ -197,6 +197,15 @@ def _judge(
         squatted = {f.package for f in typosquats}
         for key, text in malware_like(store, [k for k in typed if k not in squatted]).items():
             signals.setdefault(key, []).append(("REVIEW", text))
+    planned_keys = {i.key for i in items}
+    overwritten = sorted(
+        {
+            issue.owner
+            for found_contents in contents.values()
+            for issue in found_contents.issues
+            if issue.check == "overwrite" and issue.owner and issue.owner not in planned_keys
+        }
+    )
     verdict = guard.evaluate(
         items,
         snap,
@@ -206,7 +215,7 @@ def _judge(
         warnings=warnings,
         reputation=signals,
     )
-    return verdict, files, snap
+    return dataclasses.replace(verdict, overwritten=tuple(overwritten)), files, snap
 
 
 def _planned_collisions(
@@ -484,7 +493,8 @@ def _install_planned(
         with journal.lock():
             tx = journal.begin(command=text, kind=kind, before=before, python=target)
             replaced = [p.item.key for p in result.packages if p.action != "add"]
-            tx, notes = journal.keep_wheels(tx, before, replaced)
+            tx, notes = journal.keep_wheels(tx, before, [*replaced, *result.overwritten])
+            tx = replace(tx, overwritten=result.overwritten)
             for note in notes:
                 sys.stderr.write(f"warning: {note}\n")
             changes = tuple(
@@ -515,7 +525,8 @@ def _install_planned(
                 driver.close()
                 applied = apply_mod.ApplyResult(False, "interrupted (Ctrl-C)")
             if not applied.ok:
-                _recover(journal, tx, before, target, [i.key for i in planned.items], applied, out)
+                touched = [i.key for i in planned.items] + list(result.overwritten)
+                _recover(journal, tx, before, target, touched, applied, out)
             tx = replace(tx, status="applied", changes=changes)
             journal.save(tx)
     after = before.versions()
@@ -590,10 +601,11 @@ def rollback_transaction(
     goal = journal.before(ident)
     # Rolling back to the state before ``ident`` undoes it and every later transaction.
     touched = [
-        canonicalize_name(c.name)
+        key
         for later in ids
         if later >= ident
-        for c in journal.load(later).changes
+        for undone in [journal.load(later)]
+        for key in [*(canonicalize_name(c.name) for c in undone.changes), *undone.overwritten]
     ]
     remove, restore_keys = rollback.plan_restore(current, goal, touched)
     if not remove and not restore_keys:

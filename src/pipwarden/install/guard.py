@@ -61,6 +61,7 @@ class GuardResult:
     verdict: str
     warnings: tuple[str, ...] = ()
     findings: tuple[AnyFinding, ...] = field(default=(), hash=False, compare=False)
+    overwritten: tuple[str, ...] = ()  # installed, unchanged distributions whose files it replaces
 
     def count(self, verdict: str) -> int:
         return sum(1 for p in self.packages if p.verdict == verdict)

@@ -75,6 +75,9 @@ class Transaction:
     notes: tuple[str, ...] = ()
     rollback_of: int | None = None
     rolled_back_by: int | None = None
+    # unchanged distributions whose files the transaction's wheels overwrote (kept as wheels,
+    # restored by a rollback when their files no longer match their RECORD)
+    overwritten: tuple[str, ...] = ()
 
     def describe(self, most: int | None = None) -> str:
         """``added: a 1.0, b 2.0; upgraded: c 1.0 -> 1.1``; with ``most``, each list is cut
@@ -116,6 +119,7 @@ class Transaction:
             notes=tuple(data.get("notes", [])),
             rollback_of=data.get("rollback_of"),
             rolled_back_by=data.get("rolled_back_by"),
+            overwritten=tuple(str(k) for k in data.get("overwritten", [])),
         )
 
 

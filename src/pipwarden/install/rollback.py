@@ -41,10 +41,26 @@ def plan_restore(
         if (
             now is None
             or now.version != dist.version
-            or (key in touched and not _same_metadata(now, dist))
+            or (key in touched and (not _same_metadata(now, dist) or not _files_intact(now)))
         ):
             restore.append(key)
     return remove, restore
+
+
+def _files_intact(dist: snap.DistState) -> bool:
+    """Every file of ``dist`` with a RECORD hash is there and still has that hash (another
+    distribution may have overwritten some)."""
+    if dist.location is None:
+        return True
+    for entry in dist.entries():
+        if not entry.hash:
+            continue
+        try:
+            if snap.record_hash(Path(os.path.normpath(dist.location / entry.path))) != entry.hash:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _same_metadata(a: snap.DistState, b: snap.DistState) -> bool:

@@ -98,6 +98,7 @@ class Issue:
     check: str  # pth, overwrite, shadow, native, unsafe-path, sdist, unreadable
     reason: str
     file: str | None = None
+    owner: str | None = None  # overwrite: the installed distribution whose files these are
 
 
 @dataclass(frozen=True)
@@ -294,7 +295,7 @@ def collisions(
         if owner and owner != key:
             hits[owner] = hits.get(owner, 0) + 1
     return [
-        Issue("REVIEW", "overwrite", f"overwrites {count} file(s) installed by {owner}")
+        Issue("REVIEW", "overwrite", f"overwrites {count} file(s) installed by {owner}", None, owner)
         for owner, count in sorted(hits.items())
     ]
 
