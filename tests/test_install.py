@@ -841,3 +841,25 @@ def test_rollback_restores_files_another_package_overwrote(
     assert records(env["python"]) == before_records
     site = snapshot.take(str(env["python"])).paths["purelib"]
     assert "CLOBBERED" not in (Path(site) / "good" / "__init__.py").read_text()
+
+
+def test_local_project_directory_is_built_after_the_verdict(
+    env: dict[str, Path], pwhome: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The user's own project (a directory) is prepared by pip as usual, built only once the
+    plan was approved, and installed in the same gated pip run."""
+    import tarfile
+
+    marker, built = tmp_path / "metadata-ran", tmp_path / "built"
+    _sdist(tmp_path / "sd", "localproj", "1.0", marker, built=built)
+    with tarfile.open(tmp_path / "sd" / "localproj-1.0.tar.gz") as archive:
+        archive.extractall(tmp_path / "src", filter="data")
+    project = tmp_path / "src" / "localproj-1.0"
+    # planned together with a malicious package: blocked, so it is never built
+    assert _install(env, "--yes", str(project), "evilpkg") == 1
+    assert marker.exists() and not built.exists()
+    assert freeze(env["python"]).split() == []
+    assert _install(env, str(project)) == 0
+    assert built.exists()
+    assert freeze(env["python"]).split()[0].startswith("localproj")
+    capsys.readouterr()
