@@ -24,7 +24,12 @@ from typing import Any
 from pipwarden import net
 from pipwarden.advisories.neighbours import fill_neighbours
 from pipwarden.advisories.osv import RecordError, parse_record
-from pipwarden.advisories.store import SCHEMA_VERSION, create_schema, write_meta
+from pipwarden.advisories.store import (
+    SCHEMA_VERSION,
+    create_schema,
+    neighbours_of,
+    write_meta,
+)
 from pipwarden.errors import StoreError
 from pipwarden.names import canonicalize_name
 
@@ -269,18 +274,7 @@ def fill_attacked(conn: sqlite3.Connection) -> None:
         return
 
     def lookup(keys: Collection[str]) -> dict[str, list[tuple[str, int]]]:
-        out: dict[str, list[tuple[str, int]]] = {}
-        wanted = list(keys)
-        for start in range(0, len(wanted), 900):
-            chunk = wanted[start : start + 900]
-            rows = conn.execute(
-                "SELECT key, name, downloads FROM neighbours WHERE key IN "  # noqa: S608
-                f"({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-            for key, name, downloads in rows:
-                out.setdefault(str(key), []).append((str(name), int(downloads)))
-        return out
+        return neighbours_of(conn, keys)
 
     counts = attack_counts(lookup, names)
     conn.executemany("INSERT INTO attacked VALUES (?, ?)", sorted(counts.items()))

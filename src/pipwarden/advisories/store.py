@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipwarden.advisories.osv import Affected
 from pipwarden.errors import StoreError
@@ -261,21 +261,10 @@ class Store:
     def neighbours(self, keys: Collection[str]) -> dict[str, list[tuple[str, int]]]:
         """Popular names filed under each key (see :mod:`pipwarden.advisories.neighbours`),
         most downloaded first. Empty for a store built before the table existed."""
-        out: dict[str, list[tuple[str, int]]] = {}
-        wanted = list(keys)
         try:
-            for start in range(0, len(wanted), 900):
-                chunk = wanted[start : start + 900]
-                rows = self._conn.execute(
-                    "SELECT key, name, downloads FROM neighbours WHERE key IN "  # noqa: S608
-                    f"({','.join('?' * len(chunk))})",
-                    chunk,
-                ).fetchall()
-                for key, name, downloads in rows:
-                    out.setdefault(str(key), []).append((str(name), int(downloads)))
+            return neighbours_of(self._conn, keys)
         except sqlite3.OperationalError:
             return {}
-        return out
 
     def attacked(self) -> dict[str, int]:
         """Popular name -> how many known malicious packages imitate it (see
@@ -300,17 +289,8 @@ class Store:
             return None
 
         def lookup(keys: Collection[str]) -> dict[str, float]:
-            out: dict[str, float] = {}
-            wanted = list(keys)
-            for start in range(0, len(wanted), 900):
-                chunk = wanted[start : start + 900]
-                rows = self._conn.execute(
-                    "SELECT gram, weight FROM name_grams WHERE gram IN "  # noqa: S608
-                    f"({','.join('?' * len(chunk))})",
-                    chunk,
-                ).fetchall()
-                out.update((str(g), float(w)) for g, w in rows)
-            return out
+            rows = _rows_in(self._conn, "SELECT gram, weight FROM name_grams WHERE gram", keys)
+            return {str(g): float(w) for g, w in rows}
 
         return NameModel(lookup, unseen, threshold)
 
@@ -342,6 +322,29 @@ class Store:
         row = self._conn.execute("SELECT downloads FROM popular WHERE name = ?", (name,)).fetchone()
         return int(row[0]) if row else None
 
+
+
+def _rows_in(conn: sqlite3.Connection, select: str, keys: Collection[str]) -> list[Any]:
+    """The rows of ``select + " IN (...)"`` for ``keys``, in chunks under SQLite's limit."""
+    wanted = list(keys)
+    rows: list[Any] = []
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start : start + 900]
+        placeholders = ",".join("?" * len(chunk))
+        rows += conn.execute(f"{select} IN ({placeholders})", chunk).fetchall()
+    return rows
+
+
+def neighbours_of(
+    conn: sqlite3.Connection, keys: Collection[str]
+) -> dict[str, list[tuple[str, int]]]:
+    """Popular names filed under each key in the ``neighbours`` table of ``conn``."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for key, name, downloads in _rows_in(
+        conn, "SELECT key, name, downloads FROM neighbours WHERE key", keys
+    ):
+        out.setdefault(str(key), []).append((str(name), int(downloads)))
+    return out
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

@@ -360,12 +360,15 @@ def install(
     preparing an sdist's metadata runs its build code, before any verdict could stop it."""
     out = out or sys.stdout
     driver = started
+    checks: Checks | None = None
     try:
         args = plan.split_pip_args(pip_args)
         if driver is None:
             driver = Driver.start(python, planning_args(pip_args, allow_build), install=not dry_run)
+        checks = prepare_checks()  # while pip resolves
         return _install(
             driver,
+            checks,
             args,
             pip_args,
             python=python,
@@ -378,6 +381,8 @@ def install(
             out=out,
         )
     finally:
+        if checks is not None:
+            checks.close()
         if driver is not None:
             driver.close()
 
@@ -407,40 +412,6 @@ def _approval(items: Sequence[plan.PlannedItem]) -> dict[str, dict[str, str] | N
 
 
 def _install(
-    driver: Driver,
-    args: plan.PipArgs,
-    pip_args: Sequence[str],
-    *,
-    python: str | None,
-    yes: bool,
-    dry_run: bool,
-    offline: bool,
-    verbose: bool,
-    kind: str,
-    command: str | None,
-    out: TextIO,
-) -> InstallOutcome:
-    checks = prepare_checks()  # while pip resolves
-    try:
-        return _install_planned(
-            driver,
-            checks,
-            args,
-            pip_args,
-            python=python,
-            yes=yes,
-            dry_run=dry_run,
-            offline=offline,
-            verbose=verbose,
-            kind=kind,
-            command=command,
-            out=out,
-        )
-    finally:
-        checks.close()
-
-
-def _install_planned(
     driver: Driver,
     checks: Checks,
     args: plan.PipArgs,
