@@ -80,8 +80,10 @@ def _weights(
     return out, unseen
 
 
-def _score(name: str, weights: Mapping[str, float], unseen: float) -> float:
-    found = grams(name)
+def _score(
+    name: str, weights: Mapping[str, float], unseen: float, found: set[str] | None = None
+) -> float:
+    found = grams(name) if found is None else found
     if not found:
         return -math.inf
     return sum(weights.get(g, unseen) for g in found) / math.sqrt(len(found))
@@ -123,11 +125,9 @@ class NameModel:
     threshold: float
 
     def scores(self, names: Sequence[str]) -> list[float]:
-        wanted: set[str] = set()
-        for name in names:
-            wanted |= grams(name)
-        weights = self.lookup(wanted)
-        return [_score(name, weights, self.unseen) for name in names]
+        each = [grams(name) for name in names]
+        weights = self.lookup(set().union(*each))
+        return [_score(n, weights, self.unseen, g) for n, g in zip(names, each, strict=True)]
 
     def suspicious(self, names: Sequence[str]) -> list[bool]:
         """Whether each name scores over the threshold (callers skip popular names)."""

@@ -409,6 +409,9 @@ class TyposquatIndex:
         # (first letter, length) of the attacked targets' flat forms: distance-2 pre-filter
         self._attacked_shapes = {(nb.flat(n)[:1], len(nb.flat(n))) for n in self.attacked}
         self._pool_flats: dict[str, list[str]] = {}  # distance-2 pools, separator-free
+        self._attacked_pools: dict[str, list[tuple[str, int]]] = {}  # their attacked members
+        self._attacked_pool_sizes: dict[str, int] = {}
+        self._attacked_pool_flats: dict[str, list[str]] = {}
 
     @classmethod
     def from_popular(
@@ -447,16 +450,24 @@ class TyposquatIndex:
             pool = hits.get(pool_key)
             if not pool:
                 continue
-            flats = self._pool_flats.get(pool_key)
+            cache = self._pool_flats
+            if only is not None:  # the targets under attack of this pool only
+                cache = self._attacked_pool_flats
+                kept = self._attacked_pools.get(pool_key)
+                if kept is None or self._attacked_pool_sizes.get(pool_key) != len(pool):
+                    kept = self._attacked_pools[pool_key] = [e for e in pool if e[0] in only]
+                    self._attacked_pool_sizes[pool_key] = len(pool)
+                pool = kept
+                if not pool:
+                    continue
+            flats = cache.get(pool_key)
             if flats is None or len(flats) != len(pool):
-                flats = self._pool_flats[pool_key] = [nb.flat(name) for name, _ in pool]
+                flats = cache[pool_key] = [nb.flat(name) for name, _ in pool]
             for tflat, score, i in extract(
                 probe.flat, flats, scorer=OSA.distance, score_cutoff=2, limit=None
             ):
                 name, downloads = pool[i]
                 if best and downloads <= best.imitates_downloads:
-                    continue
-                if only is not None and name not in only:
                     continue
                 floor2 = th.floor(DISTANCE2, length)
                 if score == 1:
@@ -530,6 +541,7 @@ class TyposquatIndex:
             return Match(probe.raw, probe.canonical, NON_ASCII, own, None, CONFUSABLE)
         candidates: list[Match] = []
         related: list[Match] = []  # look-alikes that fail their popularity gate
+        attacked: list[Match] = []  # look-alikes of targets under attack that failed it too
         seen: set[tuple[str, str]] = set()
         for key, purpose, _detail in probe.keys:
             for target, downloads in hits.get(key, ()):
@@ -548,7 +560,10 @@ class TyposquatIndex:
                 match = Match(who, target, rule, downloads, own, detail)
                 if self._passes(match, probe, hits):
                     candidates.append(match)
-                elif rule in STRONG | EDITS and (
+                    continue
+                if target in self.attacked:
+                    attacked.append(match)
+                if rule in STRONG | EDITS and (
                     own is None or downloads >= self.thresholds.ratio * own
                 ):
                     related.append(match)
@@ -567,30 +582,20 @@ class TyposquatIndex:
         if far is not None:
             return far
         if self.attacked:
-            under_attack = self._under_attack(probe, hits, own)
+            under_attack = self._under_attack(probe, hits, own, attacked)
             if under_attack is not None:
                 return under_attack
         if probe.non_ascii:
             return Match(probe.raw, "", NON_ASCII, 0, own)
         return None
 
-    def _under_attack(self, probe: _Probe, hits: Hits, own: int | None) -> Match | None:
-        """A look-alike of a target under attack, judged without popularity floors."""
+    def _under_attack(
+        self, probe: _Probe, hits: Hits, own: int | None, failed: Sequence[Match]
+    ) -> Match | None:
+        """A look-alike of a target under attack (``failed``: those the gates turned down),
+        judged without popularity floors."""
         loose = LOOSE_THRESHOLDS
-        found: list[Match] = []
-        for key, purpose, _detail in probe.keys:
-            for target, downloads in hits.get(key, ()):
-                if purpose in ("word", "far") or target == probe.canonical:
-                    continue
-                if target not in self.attacked:
-                    continue
-                rule, detail = self._rule(probe, purpose, target)
-                if rule is None:
-                    continue
-                who = probe.raw if probe.non_ascii else probe.canonical
-                match = Match(who, target, rule, downloads, own, detail)
-                if self._passes(match, probe, hits, loose):
-                    found.append(match)
+        found = [m for m in failed if self._passes(m, probe, hits, loose)]
         first, length = probe.flat[:1], len(probe.flat)
         if not found and any((first, length + d) in self._attacked_shapes for d in range(-2, 3)):
             far = self._distance2(probe, own, hits, loose, self.attacked)
