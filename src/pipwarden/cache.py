@@ -126,7 +126,7 @@ def cached_get(
     max_bytes: int = 32 * 1024 * 1024,
 ) -> net.Response:
     """GET through the cache: a fresh cached answer, else the network (and remember it)."""
-    key = f"{accept or ''} {url}"
+    key = f"{accept or ''} {net.redact(url)}"  # credentials never reach the cache file
     if cache is not None:
         hit = cache.get(key, max_age)
         if hit is not None:

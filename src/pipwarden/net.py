@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import IO
 
 from pipwarden.errors import NetworkError
+from pipwarden.urls import redact as redact
+from pipwarden.urls import split_auth
 
 DEFAULT_TIMEOUT = 30.0
 USER_AGENT = "pipwarden (+supply-chain audit)"
@@ -36,6 +38,14 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes
+
+
+def _request(url: str, auth: str | None, headers: dict[str, str]) -> urllib.request.Request:
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - scheme checked
+    if auth:
+        # not copied onto a redirect: another host never sees the credentials
+        request.add_unredirected_header("Authorization", auth)
+    return request
 
 
 def _check_scheme(url: str) -> None:
@@ -59,6 +69,7 @@ def get(
     An HTTP error whose code is in ``allow_status`` (e.g. 404) is returned as a Response
     instead of raised.
     """
+    url, auth = split_auth(url)
     if offline:
         raise NetworkError("network access needed but --offline was given", location=url)
     _check_scheme(url)
@@ -67,7 +78,7 @@ def get(
         headers["Accept"] = accept
     last: Exception | None = None
     for attempt in range(retries + 1):
-        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - scheme checked
+        request = _request(url, auth, headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
                 body = resp.read(max_bytes + 1)
@@ -107,10 +118,11 @@ def download(
     A short read (fewer bytes than Content-Length) and a digest that differs from
     ``expected_sha256`` are errors.
     """
+    url, auth = split_auth(url)
     if offline:
         raise NetworkError("network access needed but --offline was given", location=url)
     _check_scheme(url)
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})  # noqa: S310
+    request = _request(url, auth, {"User-Agent": USER_AGENT})
     digest = hashlib.sha256()
     received = 0
     try:

@@ -24,6 +24,7 @@ from pipwarden import net
 from pipwarden.errors import NetworkError
 from pipwarden.models import Dependency, VulnerabilityFinding
 from pipwarden.settings import home
+from pipwarden.urls import redact
 
 CACHE_SECONDS = 3600
 MAX_JSON = 32 * 1024 * 1024
@@ -105,7 +106,7 @@ class ReleaseIndex:
             self.errors.append(f"{name}: {exc}")
             return None
         except ValueError:
-            self.errors.append(f"{name}: the index answered with invalid JSON ({url})")
+            self.errors.append(f"{name}: the index answered with invalid JSON ({redact(url)})")
             return None
         _write_cache(url, body)
         return body

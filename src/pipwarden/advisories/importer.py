@@ -32,6 +32,7 @@ from pipwarden.advisories.store import (
 )
 from pipwarden.errors import StoreError
 from pipwarden.names import canonicalize_name
+from pipwarden.urls import redact
 
 # Default sources (neither is a package index). Overridden with --osv / --popular.
 DEFAULT_OSV_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
@@ -138,7 +139,7 @@ def fetch(src: str, workdir: Path, label: str) -> Path:
         if not announced:
             announced = True
             size = f" ({total / 1_000_000:.1f} MB)" if total else ""
-            sys.stderr.write(f"downloading {label} from {url}{size}\n")
+            sys.stderr.write(f"downloading {label} from {redact(url)}{size}\n")
         update(done, total)
 
     try:

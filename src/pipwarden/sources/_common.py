@@ -19,6 +19,7 @@ from pipwarden.errors import SourceError
 from pipwarden.files import read_regular
 from pipwarden.models import Dependency, PackageName, Skipped
 from pipwarden.names import canonicalize_name, parse_version
+from pipwarden.urls import redact
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -358,7 +359,7 @@ class Collector:
             self.skip(name, excluded_reason(marker), line=line, group=group, source=src)
             return req
         if req.url:
-            self.skip(name, f"direct URL requirement, not checked: {req.url}", line=line,
+            self.skip(name, f"direct URL requirement, not checked: {redact(req.url)}", line=line,
                       group=group, source=src)
             return req
         version = pinned_version(req)

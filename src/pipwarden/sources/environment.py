@@ -25,6 +25,7 @@ from pipwarden.errors import SourceError
 from pipwarden.models import Dependency, PackageName, Skipped
 from pipwarden.sources import SourceResult
 from pipwarden.sources._common import MarkerEnvironment, canonical, reachable
+from pipwarden.urls import redact
 
 FORMAT = "environment"
 TIMEOUT = 120.0
@@ -202,12 +203,12 @@ def _direct_url_reason(info: Mapping[str, Any]) -> str:
     url = str(info.get("url", ""))
     dir_info = info.get("dir_info")
     if isinstance(dir_info, dict) and dir_info.get("editable"):
-        return f"editable install, not checked: {url}"
+        return f"editable install, not checked: {redact(url)}"
     if isinstance(info.get("vcs_info"), dict):
-        return f"VCS install, not checked: {url}"
+        return f"VCS install, not checked: {redact(url)}"
     if url.startswith("file:"):
-        return f"installed from a local path, not checked: {url}"
-    return f"installed from a direct URL, not checked: {url}"
+        return f"installed from a local path, not checked: {redact(url)}"
+    return f"installed from a direct URL, not checked: {redact(url)}"
 
 
 def collect_environment(python: str | None = None, *, include_self: bool = False) -> SourceResult:

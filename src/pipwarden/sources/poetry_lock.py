@@ -42,6 +42,7 @@ from pipwarden.sources._common import (
 )
 from pipwarden.sources._poetry import combine_markers, python_marker
 from pipwarden.sources.pyproject import declared_near
+from pipwarden.urls import redact
 
 FORMAT = "poetry.lock"
 _UNCHECKED_SOURCES = ("git", "directory", "file", "url")
@@ -178,7 +179,7 @@ def read_data(
         kind = src.get("type")
         url = src.get("url")
         if kind in _UNCHECKED_SOURCES:
-            collector.skip(name, f"{kind} source, not checked: {url}", line=line, group=group)
+            collector.skip(name, f"{kind} source, not checked: {redact(str(url))}", line=line, group=group)
             continue
         urls: tuple[str, ...] = ()
         if kind == "legacy" and isinstance(url, str):

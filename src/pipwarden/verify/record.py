@@ -34,6 +34,7 @@ from packaging.utils import canonicalize_name
 
 from pipwarden.errors import UsageError
 from pipwarden.models import IntegrityFinding, PackageName, Severity, Skipped
+from pipwarden.urls import redact
 
 # Run in the target interpreter with -I -S; prints JSON. Keep it compatible with old Pythons.
 PATHS_SCRIPT = r"""
@@ -163,10 +164,10 @@ class InstalledDist:
             return None
         url = str(self.direct_url.get("url", ""))
         if self.is_editable:
-            return f"editable install from {url}: its code lives outside site-packages"
+            return f"editable install from {redact(url)}: its code lives outside site-packages"
         if "vcs_info" in self.direct_url:
-            return f"installed from a VCS URL ({url}): no published file to verify against"
-        return f"installed from a URL or path ({url}): no published file to verify against"
+            return f"installed from a VCS URL ({redact(url)}): no published file to verify against"
+        return f"installed from a URL or path ({redact(url)}): no published file to verify against"
 
 
 def _headers(path: Path) -> dict[str, str]:
