@@ -476,3 +476,31 @@ def test_uv_lock_early_distribution_format() -> None:
         ("requests", "2.32.3", True, (), ("https://index.invalid/simple",))]
     assert [(s.name, s.reason.split(" (")[0]) for s in result.skipped] == [
         ("demo", "workspace member")]
+
+
+def test_pep723_blocks_agree_with_the_reference_regex() -> None:
+    """The linear block finder gives what PEP 723's regex gives, on fuzzed comment soups."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from pipwarden.sources.script import REGEX, blocks
+
+    line = st.sampled_from(
+        ["# /// script", "# /// tool", "# ///", "#", "# a = 1", "#x", "x = 1", "", "# /// ", "  #"]
+    )
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(line, max_size=14), st.booleans())
+    def check(lines: list[str], trailing: bool) -> None:
+        text = "\n".join(lines) + ("\n" if trailing else "")
+        expected = [
+            (m.group("type"), text.count("\n", 0, m.start("content")),
+             m.group("content").splitlines(keepends=True))
+            for m in re.finditer(REGEX, text)
+        ]
+        assert blocks(text) == expected
+
+    check()
+
