@@ -104,6 +104,8 @@ def test_vet_says_a_name_is_built_like_known_malware(
         assert int(store.meta["name_model_malicious"]) == 250
     fresh = next(n for n in campaign(400, seed=5) if n not in set(known))
     monkeypatch.setenv("PIPWARDEN_HOME", str(home))
+    assert main(["db", "status"]) == 0
+    assert "names like known malware (from 250 malicious names)" in capsys.readouterr().out
     code = main(["vet", "--offline", "--format", "json", fresh, "requests"])
     report = json.loads(capsys.readouterr().out)
     assert code == 1  # the signal is a low finding: fails at the default --fail-on low

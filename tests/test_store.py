@@ -50,6 +50,7 @@ def test_import_shared_zip_and_status(home: Path, capsys: pytest.CaptureFixture[
     assert main(["db", "status"]) == 0
     out = capsys.readouterr().out
     assert "2661 (10 withdrawn" in out and "15000 names" in out
+    assert "no model of malware names" in out and "0 popular names under attack" in out
     # Same sources again: nothing to do.
     assert main(["db", "update", "--osv", str(osv), "--popular", str(popular)]) == 0
     assert "up to date" in capsys.readouterr().out

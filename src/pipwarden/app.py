@@ -44,11 +44,14 @@ def db_update(settings: DbUpdateSettings) -> str:
 
 def db_status() -> tuple[str, int]:
     from pipwarden.advisories.store import Store
+    from pipwarden.checks.namemodel import MIN_MALICIOUS
+    from pipwarden.checks.typosquat import DEFAULT_THRESHOLDS
 
     with Store.open(store_path()) as store:
         info = store.info()
         counts = store.counts()
         meta = store.meta
+        attacked = store.attacked()
     age = f"{info.age_days:.1f} days" if info.age_days is not None else "unknown"
     lines = [
         f"store:       {info.path}",
@@ -59,6 +62,14 @@ def db_status() -> tuple[str, int]:
         f"{counts.malicious} malicious-package records, {meta.get('malformed', '0')} malformed skipped)",
         f"packages:    {counts.packages} with advisories",
         f"popular:     {counts.popular} names",
+        "learned:     "
+        + (
+            f"names like known malware (from {meta['name_model_malicious']} malicious names); "
+            if "name_model_malicious" in meta
+            else f"no model of malware names (fewer than {MIN_MALICIOUS} malicious records); "
+        )
+        + f"{sum(1 for c in attacked.values() if c >= DEFAULT_THRESHOLDS.attacked_min)}"
+        " popular names under attack",
     ]
     if info.stale:
         sys.stderr.write(
