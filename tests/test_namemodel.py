@@ -125,3 +125,29 @@ def test_vet_says_a_name_is_built_like_known_malware(
     )
     with Store.open(plain / "advisories.sqlite") as store:
         assert store.name_model() is None
+
+
+def test_install_reviews_a_typed_name_built_like_known_malware(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from test_install_support import freeze, host_pip_dir, make_venv, make_wheel
+
+    osv = tmp_path / "osv"
+    known = campaign(250, seed=6)
+    for i, name in enumerate(known):
+        mal_record(osv, f"MAL-2026-{i}", name)
+    home = tmp_path / "home"
+    home.mkdir()
+    update(home / "advisories.sqlite", osv=str(osv), popular=str(data_file("top-pypi-packages.json")))
+    fresh = next(n for n in campaign(400, seed=7) if n not in set(known))
+    wheels = tmp_path / "wheels"
+    make_wheel(wheels, fresh, "1.0")
+    python = make_venv(tmp_path / "venv", host_pip_dir(tmp_path))
+    monkeypatch.setenv("PIPWARDEN_HOME", str(home))
+    argv = ["install", "--python", str(python), "--no-index", "--find-links", str(wheels), fresh]
+    assert main(argv) == 1  # REVIEW without a TTY and without --yes: refused
+    out = capsys.readouterr().out
+    assert "REVIEW" in out and "named like known malicious packages" in out
+    assert freeze(python).split() == []
