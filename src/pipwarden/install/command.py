@@ -431,8 +431,8 @@ def _install(
     if report is None:
         raise InstallError(
             "pip could not plan the install:\n" + driver.output_tail(),
-            hint="the same arguments fail with plain pip install --dry-run; if a package has "
-            "no wheel, pip would have to build it, which runs its code: vet it "
+            hint="nothing was installed; pip's own message is above. If a package has no "
+            "wheel, pip would have to build it, which runs its code: vet it "
             "(pipwarden vet NAME), then rerun with --allow-build",
         )
     planned = plan.parse_report(report, target)
