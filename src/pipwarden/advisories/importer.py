@@ -245,13 +245,13 @@ def _malicious_packages(conn: sqlite3.Connection) -> list[str]:
     ]
 
 
-def fill_name_model(conn: sqlite3.Connection) -> None:
+def fill_name_model(conn: sqlite3.Connection, malicious: list[str]) -> None:
     """Learn the names of the malicious records against the popular list (see
     :mod:`pipwarden.checks.namemodel`); too few malicious records: no model."""
     from pipwarden.checks.namemodel import train
 
     popular = [str(r[0]) for r in conn.execute("SELECT name FROM popular ORDER BY rank")]
-    model = train(_malicious_packages(conn), popular)
+    model = train(malicious, popular)
     if model is None:
         return
     conn.executemany("INSERT INTO name_grams VALUES (?, ?)", sorted(model.weights.items()))
@@ -265,12 +265,11 @@ def fill_name_model(conn: sqlite3.Connection) -> None:
     )
 
 
-def fill_attacked(conn: sqlite3.Connection) -> None:
+def fill_attacked(conn: sqlite3.Connection, names: list[str]) -> None:
     """Fill the ``attacked`` table: which popular names the packages of the store's malicious
     records imitate, and how many of them (the typosquat check loosens its gate for those)."""
     from pipwarden.checks.typosquat import attack_counts
 
-    names = _malicious_packages(conn)
     if not names:
         return
 
@@ -463,8 +462,9 @@ def update(
                 if result.popular:
                     result.kept.append("popular names")
             fill_neighbours(conn)
-            fill_attacked(conn)
-            fill_name_model(conn)
+            malicious = _malicious_packages(conn)
+            fill_attacked(conn, malicious)
+            fill_name_model(conn, malicious)
             now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
             write_meta(
                 conn,

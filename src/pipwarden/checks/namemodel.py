@@ -154,8 +154,7 @@ def malware_like(store: Store, names: Sequence[str]) -> dict[str, str]:
     model = store.name_model()
     if model is None or not names:
         return {}
-    popular = store.popular()
-    wanted = [n for n in dict.fromkeys(names) if n not in popular]
+    wanted = [n for n in dict.fromkeys(names) if store.downloads(n) is None]  # not popular
     out: dict[str, str] = {}
     for name, flagged in zip(wanted, model.suspicious(wanted), strict=True):
         if not flagged:

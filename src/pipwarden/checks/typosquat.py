@@ -409,9 +409,8 @@ class TyposquatIndex:
         # (first letter, length) of the attacked targets' flat forms: distance-2 pre-filter
         self._attacked_shapes = {(nb.flat(n)[:1], len(nb.flat(n))) for n in self.attacked}
         self._pool_flats: dict[str, list[str]] = {}  # distance-2 pools, separator-free
-        self._attacked_pools: dict[str, list[tuple[str, int]]] = {}  # their attacked members
-        self._attacked_pool_sizes: dict[str, int] = {}
-        self._attacked_pool_flats: dict[str, list[str]] = {}
+        # pool key -> (size of the whole pool, its attacked members, their flat forms)
+        self._attacked_pools: dict[str, tuple[int, list[tuple[str, int]], list[str]]] = {}
 
     @classmethod
     def from_popular(
@@ -450,19 +449,20 @@ class TyposquatIndex:
             pool = hits.get(pool_key)
             if not pool:
                 continue
-            cache = self._pool_flats
             if only is not None:  # the targets under attack of this pool only
-                cache = self._attacked_pool_flats
-                kept = self._attacked_pools.get(pool_key)
-                if kept is None or self._attacked_pool_sizes.get(pool_key) != len(pool):
-                    kept = self._attacked_pools[pool_key] = [e for e in pool if e[0] in only]
-                    self._attacked_pool_sizes[pool_key] = len(pool)
-                pool = kept
+                cached = self._attacked_pools.get(pool_key)
+                if cached is None or cached[0] != len(pool):
+                    kept = [e for e in pool if e[0] in only]
+                    cached = (len(pool), kept, [nb.flat(name) for name, _ in kept])
+                    self._attacked_pools[pool_key] = cached
+                _size, pool, flats = cached
                 if not pool:
                     continue
-            flats = cache.get(pool_key)
-            if flats is None or len(flats) != len(pool):
-                flats = cache[pool_key] = [nb.flat(name) for name, _ in pool]
+            else:
+                known = self._pool_flats.get(pool_key)
+                if known is None or len(known) != len(pool):
+                    known = self._pool_flats[pool_key] = [nb.flat(name) for name, _ in pool]
+                flats = known
             for tflat, score, i in extract(
                 probe.flat, flats, scorer=OSA.distance, score_cutoff=2, limit=None
             ):
