@@ -102,20 +102,17 @@ def vet(settings: VetSettings) -> Report:
 
 def install(settings: InstallSettings, started: Driver | None = None) -> int:
     """``started``: the driver the command line already started (with the same arguments)."""
-    from pipwarden.install.driver import Driver, planning_args
-    from pipwarden.install.plan import split_pip_args
+    from pipwarden.install.driver import start_install
 
     if not settings.pip_args:
         raise UsageError("nothing to install", hint="pipwarden install NAME ... (pip's arguments)")
-    driver = started
-    if driver is None:
-        split_pip_args(settings.pip_args)  # refuse --target and friends before running anything
-        # Start pip's planning first, so that it overlaps with loading the checks.
-        driver = Driver.start(
-            settings.python,
-            planning_args(settings.pip_args, settings.allow_build),
-            install=not settings.dry_run,
-        )
+    # Start pip's planning first, so that it overlaps with loading the checks.
+    driver = started or start_install(
+        settings.python,
+        settings.pip_args,
+        allow_build=settings.allow_build,
+        dry_run=settings.dry_run,
+    )
     try:
         from pipwarden.install.command import install as run_install
     except BaseException:

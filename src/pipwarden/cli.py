@@ -288,14 +288,10 @@ def run(args: argparse.Namespace) -> int:
     driver = None
     if args.command == "install" and args.pip_args:
         # Start pip's planning before importing the rest of pipwarden (see install/driver.py).
-        from pipwarden.install import pipargs
-        from pipwarden.install.driver import Driver, planning_args
+        from pipwarden.install.driver import start_install
 
-        pipargs.check(args.pip_args)
-        driver = Driver.start(
-            args.python,
-            planning_args(args.pip_args, args.allow_build),
-            install=not args.dry_run,
+        driver = start_install(
+            args.python, args.pip_args, allow_build=args.allow_build, dry_run=args.dry_run
         )
         args.started_driver = driver
     try:

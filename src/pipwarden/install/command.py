@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 from pipwarden.errors import InstallError, RollbackError
 from pipwarden.install import apply as apply_mod
 from pipwarden.install import guard, plan, snapshot, wheels
-from pipwarden.install.driver import Driver, planning_args, resolve_python
+from pipwarden.install.driver import Driver, resolve_python, start_install
 from pipwarden.install.journal import Change, Journal, Transaction
 from pipwarden.models import (
     AnyFinding,
@@ -355,16 +355,17 @@ def install(
     started: Driver | None = None,
     allow_build: bool = False,
 ) -> InstallOutcome:
-    """The guarded install. ``started``: a driver already running (see :mod:`.driver`),
-    started with :func:`planning_args`. Without ``allow_build`` pip plans with wheels only:
-    preparing an sdist's metadata runs its build code, before any verdict could stop it."""
+    """The guarded install. ``started``: a driver already running, from
+    :func:`~pipwarden.install.driver.start_install`. Without ``allow_build`` pip plans with
+    wheels only: preparing an sdist's metadata runs its build code, before any verdict could
+    stop it."""
     out = out or sys.stdout
     driver = started
     checks: Checks | None = None
     try:
         args = plan.split_pip_args(pip_args)
         if driver is None:
-            driver = Driver.start(python, planning_args(pip_args, allow_build), install=not dry_run)
+            driver = start_install(python, pip_args, allow_build=allow_build, dry_run=dry_run)
         checks = prepare_checks()  # while pip resolves
         return _install(
             driver,

@@ -204,6 +204,17 @@ def planning_args(pip_args: Sequence[str], allow_build: bool) -> list[str]:
     return [*pip_args, "--only-binary", ":all:"]
 
 
+def start_install(
+    python: str | None, pip_args: Sequence[str], *, allow_build: bool, dry_run: bool
+) -> Driver:
+    """Refuse the pip options the journal cannot follow, then start the driver: pip's gated
+    install run (a planning dry-run with ``dry_run``), wheels only unless ``allow_build``."""
+    from pipwarden.install import pipargs
+
+    pipargs.check(pip_args)
+    return Driver.start(python, planning_args(pip_args, allow_build), install=not dry_run)
+
+
 class Driver:
     """The running driver process for one ``pipwarden install``."""
 
